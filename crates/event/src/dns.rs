@@ -1,0 +1,269 @@
+//! DNS events: one query, response or zone-transfer outcome seen by a DNS server or sensor.
+
+use crate::{Extra, Timestamp};
+use std::fmt;
+use std::net::IpAddr;
+
+/// What a [`DnsEvent`] records. Rules on the `dns` log source see only queries, so a format that
+/// logs both a query and its response never counts the query twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DnsKind {
+    /// A query received (or sent) by the server: what the seed's DnsEvents rows are.
+    #[default]
+    Query,
+    /// A response to a query, logged as a record of its own (rcode, answers).
+    Response,
+    /// A zone-transfer outcome logged by the server (BIND xfer-out, Windows 6001/6004, a dnstap or
+    /// pcap AXFR/IXFR response carrying records).
+    Transfer,
+}
+
+impl DnsKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DnsKind::Query => "query",
+            DnsKind::Response => "response",
+            DnsKind::Transfer => "transfer",
+        }
+    }
+}
+
+/// Outcome of a zone transfer, when the source says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransferOutcome {
+    /// The server started sending the zone (BIND "AXFR started").
+    Started,
+    /// The server finished sending the zone (BIND "AXFR ended", a response with records).
+    Completed,
+    /// The server refused (BIND "denied", REFUSED/NOTAUTH rcode).
+    Denied,
+    /// The transfer failed for another reason ("bad zone transfer request", SERVFAIL).
+    Failed,
+}
+
+impl TransferOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferOutcome::Started => "started",
+            TransferOutcome::Completed => "completed",
+            TransferOutcome::Denied => "denied",
+            TransferOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// Transport of the DNS message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Https,
+    Quic,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+            Transport::Https => "https",
+            Transport::Quic => "quic",
+        }
+    }
+}
+
+/// A normalized DNS event. Field names in rules are the seed's DnsEvents columns
+/// (`Computer`, `ClientIP`, `Name`, `QueryType`, `ResultCode`) plus the ones documented on
+/// [`crate::DnsField`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsEvent {
+    pub time: Timestamp,
+    pub kind: DnsKind,
+    /// The DNS server (DnsEvents `Computer`; syslog host; sensor name).
+    pub server: String,
+    pub client_ip: Option<IpAddr>,
+    pub client_port: Option<u16>,
+    pub server_ip: Option<IpAddr>,
+    /// Query name as written, without the trailing dot. Matching is case-insensitive.
+    pub name: String,
+    pub qtype: Option<QType>,
+    pub qclass: Option<u16>,
+    pub rcode: Option<Rcode>,
+    pub transport: Option<Transport>,
+    pub answer_count: Option<u32>,
+    pub transfer: Option<TransferOutcome>,
+    /// Records delivered by a transfer, where the source says.
+    pub transfer_records: Option<u64>,
+    /// Bytes delivered by a transfer, where the source says.
+    pub transfer_bytes: Option<u64>,
+    /// BIND view or similar partition.
+    pub view: Option<String>,
+    /// Name of the input format that produced the event (`dnsevents-csv`, `bind-query`, ...).
+    pub source_format: &'static str,
+    /// Columns of the source record that have no normalized home, kept for rules and evidence.
+    pub extra: Extra,
+}
+
+impl DnsEvent {
+    /// Sets `name` from a query name, dropping one trailing dot (the root `.` stays `.`).
+    pub fn set_name(&mut self, raw: &str) {
+        self.name.clear();
+        let trimmed = if raw.len() > 1 { raw.strip_suffix('.').unwrap_or(raw) } else { raw };
+        self.name.push_str(trimmed);
+    }
+}
+
+/// A DNS RR type (RFC 1035 and successors), shown by its mnemonic where it has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QType(pub u16);
+
+const QTYPES: &[(u16, &str)] = &[
+    (1, "A"), (2, "NS"), (3, "MD"), (4, "MF"), (5, "CNAME"), (6, "SOA"), (7, "MB"), (8, "MG"), (9, "MR"),
+    (10, "NULL"), (11, "WKS"), (12, "PTR"), (13, "HINFO"), (14, "MINFO"), (15, "MX"), (16, "TXT"), (17, "RP"),
+    (18, "AFSDB"), (19, "X25"), (20, "ISDN"), (21, "RT"), (22, "NSAP"), (23, "NSAP-PTR"), (24, "SIG"), (25, "KEY"),
+    (26, "PX"), (27, "GPOS"), (28, "AAAA"), (29, "LOC"), (30, "NXT"), (31, "EID"), (32, "NIMLOC"), (33, "SRV"),
+    (34, "ATMA"), (35, "NAPTR"), (36, "KX"), (37, "CERT"), (38, "A6"), (39, "DNAME"), (40, "SINK"), (41, "OPT"),
+    (42, "APL"), (43, "DS"), (44, "SSHFP"), (45, "IPSECKEY"), (46, "RRSIG"), (47, "NSEC"), (48, "DNSKEY"),
+    (49, "DHCID"), (50, "NSEC3"), (51, "NSEC3PARAM"), (52, "TLSA"), (53, "SMIMEA"), (55, "HIP"), (56, "NINFO"),
+    (57, "RKEY"), (58, "TALINK"), (59, "CDS"), (60, "CDNSKEY"), (61, "OPENPGPKEY"), (62, "CSYNC"), (63, "ZONEMD"),
+    (64, "SVCB"), (65, "HTTPS"), (99, "SPF"), (100, "UINFO"), (101, "UID"), (102, "GID"), (103, "UNSPEC"),
+    (104, "NID"), (105, "L32"), (106, "L64"), (107, "LP"), (108, "EUI48"), (109, "EUI64"), (249, "TKEY"),
+    (250, "TSIG"), (251, "IXFR"), (252, "AXFR"), (253, "MAILB"), (254, "MAILA"), (255, "ANY"), (256, "URI"),
+    (257, "CAA"), (258, "AVC"), (259, "DOA"), (260, "AMTRELAY"), (32768, "TA"), (32769, "DLV"),
+];
+
+impl QType {
+    pub const A: QType = QType(1);
+    pub const NS: QType = QType(2);
+    pub const SOA: QType = QType(6);
+    pub const PTR: QType = QType(12);
+    pub const MX: QType = QType(15);
+    pub const TXT: QType = QType(16);
+    pub const AAAA: QType = QType(28);
+    pub const SRV: QType = QType(33);
+    pub const NSEC: QType = QType(47);
+    pub const NSEC3: QType = QType(50);
+    pub const IXFR: QType = QType(251);
+    pub const AXFR: QType = QType(252);
+    pub const ANY: QType = QType(255);
+
+    /// The mnemonic (`AXFR`), if the type has one.
+    pub fn name(self) -> Option<&'static str> {
+        QTYPES.iter().find(|(n, _)| *n == self.0).map(|(_, s)| *s)
+    }
+
+    /// Parses a mnemonic in any case (`axfr`), a number (`252`), RFC 3597 `TYPE252`, or Zeek's `*`
+    /// for ANY.
+    pub fn parse(s: &str) -> Option<QType> {
+        let s = s.trim();
+        if s == "*" {
+            return Some(QType::ANY);
+        }
+        if let Ok(n) = s.parse::<u16>() {
+            return Some(QType(n));
+        }
+        if s.len() > 4 && s[..4].eq_ignore_ascii_case("TYPE") {
+            if let Ok(n) = s[4..].parse::<u16>() {
+                return Some(QType(n));
+            }
+        }
+        QTYPES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| QType(*n))
+    }
+}
+
+impl fmt::Display for QType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "TYPE{}", self.0),
+        }
+    }
+}
+
+/// A DNS response code (RFC 1035, 2136, 6895).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rcode(pub u16);
+
+const RCODES: &[(u16, &str)] = &[
+    (0, "NOERROR"), (1, "FORMERR"), (2, "SERVFAIL"), (3, "NXDOMAIN"), (4, "NOTIMP"), (5, "REFUSED"),
+    (6, "YXDOMAIN"), (7, "YXRRSET"), (8, "NXRRSET"), (9, "NOTAUTH"), (10, "NOTZONE"), (11, "DSOTYPENI"),
+    (16, "BADVERS"), (17, "BADKEY"), (18, "BADTIME"), (19, "BADMODE"), (20, "BADNAME"), (21, "BADALG"),
+    (22, "BADTRUNC"), (23, "BADCOOKIE"),
+];
+
+impl Rcode {
+    pub const NOERROR: Rcode = Rcode(0);
+    pub const SERVFAIL: Rcode = Rcode(2);
+    pub const NXDOMAIN: Rcode = Rcode(3);
+    pub const REFUSED: Rcode = Rcode(5);
+    pub const NOTAUTH: Rcode = Rcode(9);
+
+    pub fn name(self) -> Option<&'static str> {
+        RCODES.iter().find(|(n, _)| *n == self.0).map(|(_, s)| *s)
+    }
+
+    /// Parses a mnemonic in any case (`NXDOMAIN`, also `NXDomain`, `Name Error`), or a number.
+    pub fn parse(s: &str) -> Option<Rcode> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<u16>() {
+            return Some(Rcode(n));
+        }
+        let alias = match s.to_ascii_uppercase().as_str() {
+            "SUCCESS" | "NO ERROR" => Some(0),
+            "FORMAT ERROR" => Some(1),
+            "SERVER FAILURE" => Some(2),
+            "NAME ERROR" | "NXDOMAIN" | "NON-EXISTENT DOMAIN" => Some(3),
+            "NOT IMPLEMENTED" => Some(4),
+            _ => None,
+        };
+        if let Some(n) = alias {
+            return Some(Rcode(n));
+        }
+        RCODES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| Rcode(*n))
+    }
+}
+
+impl fmt::Display for Rcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "RCODE{}", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qtype_names_and_numbers_agree() {
+        for s in ["AXFR", "axfr", "252", "TYPE252"] {
+            assert_eq!(QType::parse(s), Some(QType::AXFR), "{s}");
+        }
+        assert_eq!(QType::parse("*"), Some(QType::ANY));
+        assert_eq!(QType::parse("255"), Some(QType::ANY));
+        assert_eq!(QType(65280).to_string(), "TYPE65280");
+        assert_eq!(QType::parse("bogus"), None);
+        assert_eq!(QType::parse("70000"), None);
+    }
+
+    #[test]
+    fn rcode_forms() {
+        assert_eq!(Rcode::parse("NXDomain"), Some(Rcode::NXDOMAIN));
+        assert_eq!(Rcode::parse("3"), Some(Rcode::NXDOMAIN));
+        assert_eq!(Rcode::parse("Name Error"), Some(Rcode::NXDOMAIN));
+        assert_eq!(Rcode(5).to_string(), "REFUSED");
+    }
+
+    #[test]
+    fn trailing_dot_is_dropped_once() {
+        let mut e = DnsEvent::default();
+        e.set_name("WWW.Example.com.");
+        assert_eq!(e.name, "WWW.Example.com");
+        e.set_name(".");
+        assert_eq!(e.name, ".");
+    }
+}

@@ -1,0 +1,241 @@
+//! Field access: rules resolve field names to a [`FieldId`] once, at compile time, and read
+//! values through [`Record::field`] without allocating.
+
+use crate::{DnsEvent, Event, JsonEvent, ProcessEvent, QType, Rcode, Timestamp};
+use std::net::IpAddr;
+
+/// A field value borrowed from an event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    /// The event has no such field.
+    Missing,
+    /// The field is present and null (JSON `null`, an empty CSV cell is `Str("")`).
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Ip(IpAddr),
+    QType(QType),
+    Rcode(Rcode),
+    Time(Timestamp),
+    /// An array or object inside a JSON event.
+    Json(&'a serde_json::Value),
+}
+
+impl FieldValue<'_> {
+    /// The value as text for string matching: borrowed where it already is text, otherwise
+    /// written into `buf`. `None` for Missing, Null and JSON arrays/objects.
+    pub fn as_text<'b>(&'b self, buf: &'b mut String) -> Option<&'b str> {
+        use std::fmt::Write;
+        buf.clear();
+        match self {
+            FieldValue::Str(s) => return Some(s),
+            FieldValue::Missing | FieldValue::Null => return None,
+            FieldValue::Int(i) => write!(buf, "{i}").ok()?,
+            FieldValue::Float(f) => write!(buf, "{f}").ok()?,
+            FieldValue::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
+            FieldValue::Ip(ip) => write!(buf, "{ip}").ok()?,
+            FieldValue::QType(q) => write!(buf, "{q}").ok()?,
+            FieldValue::Rcode(r) => write!(buf, "{r}").ok()?,
+            FieldValue::Time(t) => write!(buf, "{t}").ok()?,
+            FieldValue::Json(v) => match v {
+                serde_json::Value::String(s) => return Some(s),
+                serde_json::Value::Null => return None,
+                serde_json::Value::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
+                serde_json::Value::Number(n) => write!(buf, "{n}").ok()?,
+                _ => return None,
+            },
+        }
+        Some(buf.as_str())
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, FieldValue::Missing)
+    }
+}
+
+macro_rules! field_enum {
+    ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($var),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+            /// The canonical field name used in rules and output.
+            pub fn name(self) -> &'static str { match self { $($name::$var => $s),* } }
+            /// Looks up a canonical name, exactly or ignoring ASCII case.
+            pub fn from_name(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|f| f.name() == s)
+                    .or_else(|| Self::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(s)))
+            }
+        }
+    };
+}
+
+field_enum! {
+    /// Fields of a [`DnsEvent`], named after the seed's DnsEvents columns where it has them.
+    DnsField {
+        TimeGenerated => "TimeGenerated",
+        Kind => "EventKind",
+        Computer => "Computer",
+        ClientIp => "ClientIP",
+        ClientPort => "ClientPort",
+        ServerIp => "ServerIP",
+        Name => "Name",
+        QueryType => "QueryType",
+        QueryClass => "QueryClass",
+        ResultCode => "ResultCode",
+        Protocol => "Protocol",
+        AnswerCount => "AnswerCount",
+        TransferOutcome => "TransferOutcome",
+        TransferRecords => "TransferRecords",
+        TransferBytes => "TransferBytes",
+        View => "View",
+        SourceFormat => "SourceFormat",
+    }
+}
+
+field_enum! {
+    /// Fields of a [`ProcessEvent`], named after the seed's DeviceProcessEvents columns.
+    ProcessField {
+        Timestamp => "Timestamp",
+        DeviceName => "DeviceName",
+        AccountName => "AccountName",
+        AccountDomain => "AccountDomain",
+        FileName => "FileName",
+        FolderPath => "FolderPath",
+        ProcessCommandLine => "ProcessCommandLine",
+        ProcessId => "ProcessId",
+        InitiatingProcessFileName => "InitiatingProcessFileName",
+        InitiatingProcessCommandLine => "InitiatingProcessCommandLine",
+        InitiatingProcessFolderPath => "InitiatingProcessFolderPath",
+        InitiatingProcessId => "InitiatingProcessId",
+        SourceFormat => "SourceFormat",
+    }
+}
+
+/// A resolved field reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    Dns(DnsField),
+    Process(ProcessField),
+    /// A column kept in an event's [`crate::Extra`], or a top-level/dotted/nested key of a JSON
+    /// event (`a.b` is tried as one key first, then as a path).
+    Other(Box<str>),
+}
+
+/// Anything the rule engine can evaluate.
+pub trait Record {
+    fn time(&self) -> Timestamp;
+    fn field(&self, id: &FieldId) -> FieldValue<'_>;
+}
+
+fn opt_str(s: &Option<String>) -> FieldValue<'_> {
+    s.as_deref().map_or(FieldValue::Missing, FieldValue::Str)
+}
+
+impl DnsEvent {
+    pub fn get(&self, f: DnsField) -> FieldValue<'_> {
+        use FieldValue as V;
+        match f {
+            DnsField::TimeGenerated => V::Time(self.time),
+            DnsField::Kind => V::Str(self.kind.as_str()),
+            DnsField::Computer => V::Str(&self.server),
+            DnsField::ClientIp => self.client_ip.map_or(V::Missing, V::Ip),
+            DnsField::ClientPort => self.client_port.map_or(V::Missing, |p| V::Int(p.into())),
+            DnsField::ServerIp => self.server_ip.map_or(V::Missing, V::Ip),
+            DnsField::Name => V::Str(&self.name),
+            DnsField::QueryType => self.qtype.map_or(V::Missing, V::QType),
+            DnsField::QueryClass => self.qclass.map_or(V::Missing, |c| V::Int(c.into())),
+            DnsField::ResultCode => self.rcode.map_or(V::Missing, V::Rcode),
+            DnsField::Protocol => self.transport.map_or(V::Missing, |t| V::Str(t.as_str())),
+            DnsField::AnswerCount => self.answer_count.map_or(V::Missing, |c| V::Int(c.into())),
+            DnsField::TransferOutcome => self.transfer.map_or(V::Missing, |t| V::Str(t.as_str())),
+            DnsField::TransferRecords => self.transfer_records.map_or(V::Missing, |c| V::Int(c as i64)),
+            DnsField::TransferBytes => self.transfer_bytes.map_or(V::Missing, |c| V::Int(c as i64)),
+            DnsField::View => opt_str(&self.view),
+            DnsField::SourceFormat => V::Str(self.source_format),
+        }
+    }
+}
+
+impl ProcessEvent {
+    pub fn get(&self, f: ProcessField) -> FieldValue<'_> {
+        use FieldValue as V;
+        match f {
+            ProcessField::Timestamp => V::Time(self.time),
+            ProcessField::DeviceName => V::Str(&self.device),
+            ProcessField::AccountName => V::Str(&self.account),
+            ProcessField::AccountDomain => opt_str(&self.account_domain),
+            ProcessField::FileName => V::Str(&self.file_name),
+            ProcessField::FolderPath => V::Str(&self.folder_path),
+            ProcessField::ProcessCommandLine => V::Str(&self.command_line),
+            ProcessField::ProcessId => self.process_id.map_or(V::Missing, |p| V::Int(p as i64)),
+            ProcessField::InitiatingProcessFileName => V::Str(&self.parent_file_name),
+            ProcessField::InitiatingProcessCommandLine => V::Str(&self.parent_command_line),
+            ProcessField::InitiatingProcessFolderPath => V::Str(&self.parent_folder_path),
+            ProcessField::InitiatingProcessId => self.parent_process_id.map_or(V::Missing, |p| V::Int(p as i64)),
+            ProcessField::SourceFormat => V::Str(self.source_format),
+        }
+    }
+}
+
+impl Record for Event {
+    fn time(&self) -> Timestamp {
+        match self {
+            Event::Dns(e) => e.time,
+            Event::Process(e) => e.time,
+            Event::Json(e) => e.time,
+        }
+    }
+
+    fn field(&self, id: &FieldId) -> FieldValue<'_> {
+        match (self, id) {
+            (Event::Dns(e), FieldId::Dns(f)) => e.get(*f),
+            (Event::Process(e), FieldId::Process(f)) => e.get(*f),
+            (Event::Dns(e), FieldId::Other(k)) => e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
+            (Event::Process(e), FieldId::Other(k)) => e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
+            (Event::Json(e), FieldId::Other(k)) => e.lookup(k),
+            _ => FieldValue::Missing,
+        }
+    }
+}
+
+impl Record for JsonEvent {
+    fn time(&self) -> Timestamp {
+        self.time
+    }
+    fn field(&self, id: &FieldId) -> FieldValue<'_> {
+        match id {
+            FieldId::Other(k) => self.lookup(k),
+            _ => FieldValue::Missing,
+        }
+    }
+}
+
+impl Record for DnsEvent {
+    fn time(&self) -> Timestamp {
+        self.time
+    }
+    fn field(&self, id: &FieldId) -> FieldValue<'_> {
+        match id {
+            FieldId::Dns(f) => self.get(*f),
+            FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
+            FieldId::Process(_) => FieldValue::Missing,
+        }
+    }
+}
+
+impl Record for ProcessEvent {
+    fn time(&self) -> Timestamp {
+        self.time
+    }
+    fn field(&self, id: &FieldId) -> FieldValue<'_> {
+        match id {
+            FieldId::Process(f) => self.get(*f),
+            FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
+            FieldId::Dns(_) => FieldValue::Missing,
+        }
+    }
+}

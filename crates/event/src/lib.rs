@@ -1,0 +1,84 @@
+//! reconwatch's normalized events. No I/O: formats produce these, the detection engine reads them
+//! through [`Record`].
+
+mod dns;
+mod field;
+mod json;
+mod process;
+mod time;
+
+pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
+pub use field::{DnsField, FieldId, FieldValue, ProcessField, Record};
+pub use json::JsonEvent;
+pub use process::{file_name_of, ProcessEvent};
+pub use time::{civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC};
+
+/// One normalized event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Dns(DnsEvent),
+    Process(ProcessEvent),
+    Json(JsonEvent),
+}
+
+/// Which family of log source an event belongs to; rules are routed by it (a rule on the `dns`
+/// category sees only DNS queries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventClass {
+    DnsQuery,
+    DnsResponse,
+    DnsTransfer,
+    ProcessCreation,
+    Json,
+}
+
+impl EventClass {
+    pub const ALL: [EventClass; 5] =
+        [EventClass::DnsQuery, EventClass::DnsResponse, EventClass::DnsTransfer, EventClass::ProcessCreation, EventClass::Json];
+}
+
+impl Event {
+    pub fn class(&self) -> EventClass {
+        match self {
+            Event::Dns(d) => match d.kind {
+                DnsKind::Query => EventClass::DnsQuery,
+                DnsKind::Response => EventClass::DnsResponse,
+                DnsKind::Transfer => EventClass::DnsTransfer,
+            },
+            Event::Process(_) => EventClass::ProcessCreation,
+            Event::Json(_) => EventClass::Json,
+        }
+    }
+
+    pub fn source_format(&self) -> &'static str {
+        match self {
+            Event::Dns(e) => e.source_format,
+            Event::Process(e) => e.source_format,
+            Event::Json(e) => e.source_format,
+        }
+    }
+}
+
+/// Source columns without a normalized home: kept in order, looked up by exact name, then by
+/// name ignoring ASCII case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(pub Vec<(Box<str>, String)>);
+
+impl Extra {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .or_else(|| self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn push(&mut self, key: impl Into<Box<str>>, value: impl Into<String>) {
+        self.0.push((key.into(), value.into()));
+    }
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
