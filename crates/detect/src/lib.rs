@@ -1,1 +1,6 @@
-//! detect
+//! reconwatch detection: Sigma detection and correlation rules, compiled once and evaluated over
+//! normalized events.
+
+mod alert;
+
+pub use alert::{Alert, Level};
