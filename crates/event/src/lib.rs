@@ -1,17 +1,21 @@
 //! reconwatch's normalized events. No I/O: formats produce these, the detection engine reads them
 //! through [`Record`].
 
+mod assign;
 mod dns;
 mod field;
 mod json;
 mod process;
 mod time;
 
+pub use assign::{parse_ip, parse_time, AssignError};
 pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 pub use field::{DnsField, FieldId, FieldValue, ProcessField, Record};
 pub use json::JsonEvent;
 pub use process::{file_name_of, ProcessEvent};
-pub use time::{civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC};
+pub use time::{
+    civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC,
+};
 
 /// One normalized event.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +37,13 @@ pub enum EventClass {
 }
 
 impl EventClass {
-    pub const ALL: [EventClass; 5] =
-        [EventClass::DnsQuery, EventClass::DnsResponse, EventClass::DnsTransfer, EventClass::ProcessCreation, EventClass::Json];
+    pub const ALL: [EventClass; 5] = [
+        EventClass::DnsQuery,
+        EventClass::DnsResponse,
+        EventClass::DnsTransfer,
+        EventClass::ProcessCreation,
+        EventClass::Json,
+    ];
 }
 
 impl Event {

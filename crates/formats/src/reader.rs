@@ -37,7 +37,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { max_record: 1 << 20, timezone: None, server: None }
+        ReadOptions {
+            max_record: 1 << 20,
+            timezone: None,
+            server: None,
+        }
     }
 }
 
@@ -48,11 +52,20 @@ pub fn dns_slot(out: &mut Event) -> &mut DnsEvent {
         *out = Event::Dns(DnsEvent::default());
     }
     let Event::Dns(d) = out else { unreachable!() };
-    let (mut server, mut name, mut extra) = (std::mem::take(&mut d.server), std::mem::take(&mut d.name), std::mem::take(&mut d.extra));
+    let (mut server, mut name, mut extra) = (
+        std::mem::take(&mut d.server),
+        std::mem::take(&mut d.name),
+        std::mem::take(&mut d.extra),
+    );
     server.clear();
     name.clear();
     extra.clear();
-    *d = DnsEvent { server, name, extra, ..DnsEvent::default() };
+    *d = DnsEvent {
+        server,
+        name,
+        extra,
+        ..DnsEvent::default()
+    };
     d
 }
 
@@ -62,12 +75,24 @@ pub fn process_slot(out: &mut Event) -> &mut ProcessEvent {
     if !matches!(out, Event::Process(_)) {
         *out = Event::Process(ProcessEvent::default());
     }
-    let Event::Process(p) = out else { unreachable!() };
+    let Event::Process(p) = out else {
+        unreachable!()
+    };
     let mut fresh = ProcessEvent::default();
     macro_rules! keep {
         ($($f:ident),*) => { $( fresh.$f = std::mem::take(&mut p.$f); fresh.$f.clear(); )* };
     }
-    keep!(device, account, file_name, folder_path, command_line, parent_file_name, parent_command_line, parent_folder_path, extra);
+    keep!(
+        device,
+        account,
+        file_name,
+        folder_path,
+        command_line,
+        parent_file_name,
+        parent_command_line,
+        parent_folder_path,
+        extra
+    );
     *p = fresh;
     p
 }
@@ -85,7 +110,13 @@ pub struct LineReader {
 
 impl LineReader {
     pub fn new(source: Source, opts: &ReadOptions) -> Self {
-        LineReader { inner: source.reader, buf: Vec::with_capacity(4096), line_no: 0, max: opts.max_record, source: source.name }
+        LineReader {
+            inner: source.reader,
+            buf: Vec::with_capacity(4096),
+            line_no: 0,
+            max: opts.max_record,
+            source: source.name,
+        }
     }
 
     /// Number of the line most recently returned.
@@ -131,7 +162,11 @@ impl LineReader {
             }
             self.line_no += 1;
             if too_long {
-                rejects.push(&self.source, self.line_no, RecordError::TooLong { limit: self.max });
+                rejects.push(
+                    &self.source,
+                    self.line_no,
+                    RecordError::TooLong { limit: self.max },
+                );
                 continue;
             }
             let mut end = self.buf.len();
@@ -141,7 +176,11 @@ impl LineReader {
             if end > 0 && self.buf[end - 1] == b'\r' {
                 end -= 1;
             }
-            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             let start = start.min(end);
             if std::str::from_utf8(&self.buf[start..end]).is_err() {
                 rejects.push(&self.source, self.line_no, RecordError::NotUtf8);
@@ -159,8 +198,18 @@ mod tests {
     use super::*;
 
     fn lines(input: &'static [u8], max: usize) -> (Vec<String>, Rejects) {
-        let src = Source { name: "t".into(), path: None, reader: Box::new(input) };
-        let mut r = LineReader::new(src, &ReadOptions { max_record: max, ..ReadOptions::default() });
+        let src = Source {
+            name: "t".into(),
+            path: None,
+            reader: Box::new(input),
+        };
+        let mut r = LineReader::new(
+            src,
+            &ReadOptions {
+                max_record: max,
+                ..ReadOptions::default()
+            },
+        );
         let mut rejects = Rejects::default();
         let mut out = Vec::new();
         while let Some(l) = r.next_line(&mut rejects).unwrap() {

@@ -21,7 +21,10 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 pub static FORMATS: &[&FormatSpec] = &[];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
-    FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.name.eq_ignore_ascii_case(name))
 }
 
 /// Picks the format of `head`: the highest non-zero sniff score.
@@ -37,13 +40,23 @@ pub fn sniff(head: &[u8]) -> Option<&'static FormatSpec> {
 }
 
 /// Opens a reader for `source`: with the named format, or the one sniffed from its content.
-pub fn open_reader(source: Source, format: Option<&str>, opts: &ReadOptions) -> Result<(&'static FormatSpec, Box<dyn EventReader>), InputError> {
+pub fn open_reader(
+    source: Source,
+    format: Option<&str>,
+    opts: &ReadOptions,
+) -> Result<(&'static FormatSpec, Box<dyn EventReader>), InputError> {
     let spec = match format {
         Some(name) => by_name(name).ok_or_else(|| InputError::NoSuchFormat(name.to_string()))?,
         None => {
             let name = source.name.to_string();
-            let (head, src) = input::peek(source, SNIFF_BYTES).map_err(|e| InputError::Open { name: name.clone(), detail: e.to_string() })?;
-            let spec = sniff(&head).ok_or_else(|| InputError::UnknownFormat { name, preview: preview(&head) })?;
+            let (head, src) = input::peek(source, SNIFF_BYTES).map_err(|e| InputError::Open {
+                name: name.clone(),
+                detail: e.to_string(),
+            })?;
+            let spec = sniff(&head).ok_or_else(|| InputError::UnknownFormat {
+                name,
+                preview: preview(&head),
+            })?;
             return Ok((spec, (spec.open)(src, opts)?));
         }
     };
@@ -51,6 +64,10 @@ pub fn open_reader(source: Source, format: Option<&str>, opts: &ReadOptions) -> 
 }
 
 fn preview(head: &[u8]) -> String {
-    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len()).min(60);
+    let end = head
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(head.len())
+        .min(60);
     String::from_utf8_lossy(&head[..end]).into_owned()
 }
