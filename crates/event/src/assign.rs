@@ -2,8 +2,7 @@
 //! names are our field names) and rule test cases build events.
 
 use crate::{
-    DnsEvent, DnsField, DnsKind, ProcessEvent, ProcessField, QType, Rcode, Timestamp,
-    TransferOutcome, Transport,
+    DnsEvent, DnsField, DnsKind, ProcessEvent, ProcessField, QType, Rcode, Timestamp, TransferOutcome, Transport,
 };
 use std::net::IpAddr;
 
@@ -16,19 +15,13 @@ pub struct AssignError {
 }
 
 fn bad(field: &'static str, value: &str) -> AssignError {
-    AssignError {
-        field,
-        value: value.chars().take(80).collect(),
-    }
+    AssignError { field, value: value.chars().take(80).collect() }
 }
 
 /// Parses an IP address as logs write it: plain, `[v6]`, or with a zone suffix (`fe80::1%eth0`).
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
     let s = s.trim();
-    let s = s
-        .strip_prefix('[')
-        .and_then(|x| x.strip_suffix(']'))
-        .unwrap_or(s);
+    let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
     let s = s.split('%').next().unwrap_or(s);
     s.parse().ok()
 }
@@ -67,35 +60,19 @@ impl DnsEvent {
                 self.server.push_str(v);
             }
             DnsField::ClientIp => {
-                self.client_ip = if v.trim().is_empty() {
-                    None
-                } else {
-                    Some(parse_ip(v).ok_or_else(|| bad(name, v))?)
-                }
+                self.client_ip = if v.trim().is_empty() { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::ServerIp => {
-                self.server_ip = if v.trim().is_empty() {
-                    None
-                } else {
-                    Some(parse_ip(v).ok_or_else(|| bad(name, v))?)
-                }
+                self.server_ip = if v.trim().is_empty() { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::ClientPort => self.client_port = num(name, v)?,
             DnsField::Name => self.set_name(v),
             DnsField::QueryType => {
-                self.qtype = if v.trim().is_empty() {
-                    None
-                } else {
-                    Some(QType::parse(v).ok_or_else(|| bad(name, v))?)
-                }
+                self.qtype = if v.trim().is_empty() { None } else { Some(QType::parse(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::QueryClass => self.qclass = num(name, v)?,
             DnsField::ResultCode => {
-                self.rcode = if v.trim().is_empty() {
-                    None
-                } else {
-                    Some(Rcode::parse(v).ok_or_else(|| bad(name, v))?)
-                }
+                self.rcode = if v.trim().is_empty() { None } else { Some(Rcode::parse(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::Protocol => {
                 self.transport = match v.trim().to_ascii_lowercase().as_str() {
@@ -121,13 +98,7 @@ impl DnsEvent {
             }
             DnsField::TransferRecords => self.transfer_records = num(name, v)?,
             DnsField::TransferBytes => self.transfer_bytes = num(name, v)?,
-            DnsField::View => {
-                self.view = if v.is_empty() {
-                    None
-                } else {
-                    Some(v.to_string())
-                }
-            }
+            DnsField::View => self.view = if v.is_empty() { None } else { Some(v.to_string()) },
             DnsField::SourceFormat => return Err(bad(name, v)),
         }
         Ok(())
@@ -148,13 +119,7 @@ impl ProcessEvent {
             ProcessField::Timestamp => self.time = parse_time(v).ok_or_else(|| bad(name, v))?,
             ProcessField::DeviceName => put(&mut self.device),
             ProcessField::AccountName => put(&mut self.account),
-            ProcessField::AccountDomain => {
-                self.account_domain = if v.is_empty() {
-                    None
-                } else {
-                    Some(v.to_string())
-                }
-            }
+            ProcessField::AccountDomain => self.account_domain = if v.is_empty() { None } else { Some(v.to_string()) },
             ProcessField::FileName => put(&mut self.file_name),
             ProcessField::FolderPath => {
                 put(&mut self.folder_path);
@@ -186,8 +151,7 @@ mod tests {
     #[test]
     fn dns_fields_from_text() {
         let mut e = DnsEvent::default();
-        e.set(DnsField::TimeGenerated, "2026-11-27T10:00:00Z")
-            .unwrap();
+        e.set(DnsField::TimeGenerated, "2026-11-27T10:00:00Z").unwrap();
         e.set(DnsField::ClientIp, "[2001:db8::5]").unwrap();
         e.set(DnsField::QueryType, "252").unwrap();
         e.set(DnsField::ResultCode, "NXDOMAIN").unwrap();
@@ -198,10 +162,7 @@ mod tests {
         assert_eq!(e.client_ip, Some("2001:db8::5".parse().unwrap()));
         assert_eq!(
             e.set(DnsField::ClientIp, "300.1.1.1"),
-            Err(AssignError {
-                field: "ClientIP",
-                value: "300.1.1.1".into()
-            })
+            Err(AssignError { field: "ClientIP", value: "300.1.1.1".into() })
         );
         assert!(e.set(DnsField::QueryType, "NOPE").is_err());
         e.set(DnsField::ClientIp, "").unwrap();
@@ -211,11 +172,7 @@ mod tests {
     #[test]
     fn folder_path_fills_file_name() {
         let mut p = ProcessEvent::default();
-        p.set(
-            ProcessField::FolderPath,
-            r"C:\Windows\System32\NSLOOKUP.EXE",
-        )
-        .unwrap();
+        p.set(ProcessField::FolderPath, r"C:\Windows\System32\NSLOOKUP.EXE").unwrap();
         assert_eq!(p.file_name, "NSLOOKUP.EXE");
         p.set(ProcessField::FileName, "nslookup.exe").unwrap();
         p.set(ProcessField::FolderPath, r"C:\x\y.exe").unwrap();

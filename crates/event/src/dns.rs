@@ -110,11 +110,7 @@ impl DnsEvent {
     /// Sets `name` from a query name, dropping one trailing dot (the root `.` stays `.`).
     pub fn set_name(&mut self, raw: &str) {
         self.name.clear();
-        let trimmed = if raw.len() > 1 {
-            raw.strip_suffix('.').unwrap_or(raw)
-        } else {
-            raw
-        };
+        let trimmed = if raw.len() > 1 { raw.strip_suffix('.').unwrap_or(raw) } else { raw };
         self.name.push_str(trimmed);
     }
 }
@@ -250,10 +246,7 @@ impl QType {
                 return Some(QType(n));
             }
         }
-        QTYPES
-            .iter()
-            .find(|(_, name)| name.eq_ignore_ascii_case(s))
-            .map(|(n, _)| QType(*n))
+        QTYPES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| QType(*n))
     }
 }
 
@@ -321,10 +314,7 @@ impl Rcode {
         if let Some(n) = alias {
             return Some(Rcode(n));
         }
-        RCODES
-            .iter()
-            .find(|(_, name)| name.eq_ignore_ascii_case(s))
-            .map(|(n, _)| Rcode(*n))
+        RCODES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| Rcode(*n))
     }
 }
 

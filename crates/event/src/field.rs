@@ -152,9 +152,7 @@ impl DnsEvent {
             DnsField::Protocol => self.transport.map_or(V::Missing, |t| V::Str(t.as_str())),
             DnsField::AnswerCount => self.answer_count.map_or(V::Missing, |c| V::Int(c.into())),
             DnsField::TransferOutcome => self.transfer.map_or(V::Missing, |t| V::Str(t.as_str())),
-            DnsField::TransferRecords => self
-                .transfer_records
-                .map_or(V::Missing, |c| V::Int(c as i64)),
+            DnsField::TransferRecords => self.transfer_records.map_or(V::Missing, |c| V::Int(c as i64)),
             DnsField::TransferBytes => self.transfer_bytes.map_or(V::Missing, |c| V::Int(c as i64)),
             DnsField::View => opt_str(&self.view),
             DnsField::SourceFormat => V::Str(self.source_format),
@@ -177,9 +175,7 @@ impl ProcessEvent {
             ProcessField::InitiatingProcessFileName => V::Str(&self.parent_file_name),
             ProcessField::InitiatingProcessCommandLine => V::Str(&self.parent_command_line),
             ProcessField::InitiatingProcessFolderPath => V::Str(&self.parent_folder_path),
-            ProcessField::InitiatingProcessId => self
-                .parent_process_id
-                .map_or(V::Missing, |p| V::Int(p as i64)),
+            ProcessField::InitiatingProcessId => self.parent_process_id.map_or(V::Missing, |p| V::Int(p as i64)),
             ProcessField::SourceFormat => V::Str(self.source_format),
         }
     }
@@ -198,12 +194,8 @@ impl Record for Event {
         match (self, id) {
             (Event::Dns(e), FieldId::Dns(f)) => e.get(*f),
             (Event::Process(e), FieldId::Process(f)) => e.get(*f),
-            (Event::Dns(e), FieldId::Other(k)) => {
-                e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str)
-            }
-            (Event::Process(e), FieldId::Other(k)) => {
-                e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str)
-            }
+            (Event::Dns(e), FieldId::Other(k)) => e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
+            (Event::Process(e), FieldId::Other(k)) => e.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
             (Event::Json(e), FieldId::Other(k)) => e.lookup(k),
             _ => FieldValue::Missing,
         }
@@ -229,10 +221,7 @@ impl Record for DnsEvent {
     fn field(&self, id: &FieldId) -> FieldValue<'_> {
         match id {
             FieldId::Dns(f) => self.get(*f),
-            FieldId::Other(k) => self
-                .extra
-                .get(k)
-                .map_or(FieldValue::Missing, FieldValue::Str),
+            FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
             FieldId::Process(_) => FieldValue::Missing,
         }
     }
@@ -245,10 +234,7 @@ impl Record for ProcessEvent {
     fn field(&self, id: &FieldId) -> FieldValue<'_> {
         match id {
             FieldId::Process(f) => self.get(*f),
-            FieldId::Other(k) => self
-                .extra
-                .get(k)
-                .map_or(FieldValue::Missing, FieldValue::Str),
+            FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
             FieldId::Dns(_) => FieldValue::Missing,
         }
     }

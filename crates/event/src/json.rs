@@ -16,9 +16,7 @@ impl JsonEvent {
     pub fn lookup(&self, key: &str) -> FieldValue<'_> {
         let v = match self.value.get(key) {
             Some(v) => Some(v),
-            None if key.contains('.') => {
-                key.split('.').try_fold(&self.value, |v, part| v.get(part))
-            }
+            None if key.contains('.') => key.split('.').try_fold(&self.value, |v, part| v.get(part)),
             None => None,
         };
         match v {
@@ -28,9 +26,7 @@ impl JsonEvent {
             Some(Value::Bool(b)) => FieldValue::Bool(*b),
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(i) => FieldValue::Int(i),
-                None => n
-                    .as_f64()
-                    .map_or(FieldValue::Json(v.unwrap()), FieldValue::Float),
+                None => n.as_f64().map_or(FieldValue::Json(v.unwrap()), FieldValue::Float),
             },
             Some(other) => FieldValue::Json(other),
         }

@@ -13,9 +13,7 @@ pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 pub use field::{DnsField, FieldId, FieldValue, ProcessField, Record};
 pub use json::JsonEvent;
 pub use process::{file_name_of, ProcessEvent};
-pub use time::{
-    civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC,
-};
+pub use time::{civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC};
 
 /// One normalized event.
 #[derive(Debug, Clone, PartialEq)]

@@ -32,34 +32,16 @@ impl Timestamp {
         let secs: i64 = int.parse().ok()?;
         let nanos = parse_fraction(frac)?;
         let nanos = if neg { -nanos } else { nanos };
-        Some(Timestamp(
-            secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos)?,
-        ))
+        Some(Timestamp(secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos)?))
     }
     /// Builds a timestamp from a UTC civil date and time. Returns `None` for impossible dates.
-    pub fn from_civil(
-        y: i64,
-        mo: u32,
-        d: u32,
-        h: u32,
-        mi: u32,
-        s: u32,
-        nanos: u32,
-    ) -> Option<Self> {
-        if !(1..=12).contains(&mo)
-            || d == 0
-            || d > days_in_month(y, mo)
-            || h > 23
-            || mi > 59
-            || s > 60
-        {
+    pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option<Self> {
+        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
             return None;
         }
         let days = days_from_civil(y, mo, d);
         let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
-        secs.checked_mul(NANOS_PER_SEC)?
-            .checked_add(i64::from(nanos))
-            .map(Timestamp)
+        secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(nanos)).map(Timestamp)
     }
     pub fn secs(self) -> i64 {
         self.0.div_euclid(NANOS_PER_SEC)
@@ -73,15 +55,7 @@ impl Timestamp {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        (
-            y,
-            m,
-            d,
-            (rem / 3600) as u32,
-            (rem % 3600 / 60) as u32,
-            (rem % 60) as u32,
-            self.subsec_nanos(),
-        )
+        (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32, self.subsec_nanos())
     }
     /// Parses RFC 3339 / ISO 8601 date-times: `2026-11-27T13:14:15Z`, with `T` or a space, optional
     /// fraction (up to 9 digits), `Z`, `+hh:mm`, `+hhmm` or no zone (taken as UTC).
@@ -108,14 +82,7 @@ impl Timestamp {
         {
             return None;
         }
-        let (y, mo, d, h, mi, sec) = (
-            num(0..4)?,
-            num(5..7)?,
-            num(8..10)?,
-            num(11..13)?,
-            num(14..16)?,
-            num(17..19)?,
-        );
+        let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
         let mut i = 19;
         let mut nanos = 0u32;
         if i < b.len() && (b[i] == b'.' || b[i] == b',') {
@@ -145,9 +112,7 @@ impl Timestamp {
             _ => return None,
         };
         let t = Timestamp::from_civil(i64::from(y), mo, d, h, mi, sec, nanos)?;
-        Some(Timestamp(
-            t.0.checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)?,
-        ))
+        Some(Timestamp(t.0.checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)?))
     }
     /// Floor to a multiple of `width` nanoseconds since the epoch (KQL `bin()`).
     pub fn bin(self, width: i64) -> Timestamp {
@@ -234,14 +199,9 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Month number (1–12) from an English month name or its three-letter abbreviation, any case.
 pub fn month_from_name(s: &str) -> Option<u32> {
-    const NAMES: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let s = s.get(..3)?;
-    NAMES
-        .iter()
-        .position(|n| n.eq_ignore_ascii_case(s))
-        .map(|i| i as u32 + 1)
+    NAMES.iter().position(|n| n.eq_ignore_ascii_case(s)).map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]
@@ -264,12 +224,7 @@ mod tests {
         let t2 = Timestamp::parse_rfc3339("2026-11-27 14:14:15.5+01:00").unwrap();
         assert_eq!(t2.0, t.0 + 500_000_000);
         assert_eq!(t2.to_string(), "2026-11-27T13:14:15.500Z");
-        assert_eq!(
-            Timestamp::parse_rfc3339("2026-11-27T13:14:15.123456789-0000")
-                .unwrap()
-                .subsec_nanos(),
-            123_456_789
-        );
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-27T13:14:15.123456789-0000").unwrap().subsec_nanos(), 123_456_789);
         assert!(Timestamp::parse_rfc3339("2026-02-30T00:00:00Z").is_none());
         assert!(Timestamp::parse_rfc3339("2026-11-27T13:14:15Q").is_none());
         assert!(Timestamp::parse_rfc3339("garbage").is_none());
@@ -277,14 +232,8 @@ mod tests {
 
     #[test]
     fn epoch_strings_are_exact() {
-        assert_eq!(
-            Timestamp::from_epoch_str("1700000000.123456").unwrap().0,
-            1_700_000_000_123_456_000
-        );
-        assert_eq!(
-            Timestamp::from_epoch_str("1700000000").unwrap().0,
-            1_700_000_000_000_000_000
-        );
+        assert_eq!(Timestamp::from_epoch_str("1700000000.123456").unwrap().0, 1_700_000_000_123_456_000);
+        assert_eq!(Timestamp::from_epoch_str("1700000000").unwrap().0, 1_700_000_000_000_000_000);
         assert!(Timestamp::from_epoch_str("17x").is_none());
     }
 

@@ -73,11 +73,7 @@ pub struct Rejects {
 
 impl Default for Rejects {
     fn default() -> Self {
-        Rejects {
-            count: 0,
-            kept: Vec::new(),
-            keep: 100,
-        }
+        Rejects { count: 0, kept: Vec::new(), keep: 100 }
     }
 }
 
@@ -85,13 +81,7 @@ impl Rejects {
     pub fn push(&mut self, source: &Arc<str>, line: u64, error: RecordError) {
         self.count += 1;
         if self.kept.len() < self.keep {
-            self.kept.push(Reject {
-                location: Location {
-                    source: source.clone(),
-                    line,
-                },
-                error,
-            });
+            self.kept.push(Reject { location: Location { source: source.clone(), line }, error });
         }
     }
     pub fn merge(&mut self, other: Rejects) {
@@ -106,10 +96,7 @@ impl Rejects {
 #[non_exhaustive]
 pub enum InputError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{name}: cannot tell the input format from the content (first bytes: {preview:?}); use --input-format")]
     UnknownFormat { name: String, preview: String },
     #[error("unknown input format `{0}` (see `reconwatch formats`)")]

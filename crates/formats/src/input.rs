@@ -34,10 +34,7 @@ pub fn expand_paths(args: &[PathBuf]) -> Result<Vec<InputPath>, InputError> {
             out.push(InputPath::Stdin);
             continue;
         }
-        let meta = std::fs::metadata(a).map_err(|source| InputError::Io {
-            path: a.clone(),
-            source,
-        })?;
+        let meta = std::fs::metadata(a).map_err(|source| InputError::Io { path: a.clone(), source })?;
         if meta.is_dir() {
             walk(a, &mut out)?;
         } else {
@@ -48,21 +45,12 @@ pub fn expand_paths(args: &[PathBuf]) -> Result<Vec<InputPath>, InputError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<InputPath>) -> Result<(), InputError> {
-    let io_err = |source| InputError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io_err)?
-        .collect::<Result<_, _>>()
-        .map_err(io_err)?;
+    let io_err = |source| InputError::Io { path: dir.to_path_buf(), source };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io_err)?.collect::<Result<_, _>>().map_err(io_err)?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
-        let ft = e.file_type().map_err(|source| InputError::Io {
-            path: p.clone(),
-            source,
-        })?;
+        let ft = e.file_type().map_err(|source| InputError::Io { path: p.clone(), source })?;
         if ft.is_dir() {
             walk(&p, out)?;
         } else if ft.is_file() || (ft.is_symlink() && p.is_file()) {
@@ -77,23 +65,16 @@ pub fn open(input: &InputPath) -> Result<Source, InputError> {
     let (name, path, raw): (Arc<str>, Option<PathBuf>, Box<dyn Read + Send>) = match input {
         InputPath::Stdin => ("-".into(), None, Box::new(io::stdin())),
         InputPath::File(p) => {
-            let f = File::open(p).map_err(|source| InputError::Io {
-                path: p.clone(),
-                source,
-            })?;
+            let f = File::open(p).map_err(|source| InputError::Io { path: p.clone(), source })?;
             (p.display().to_string().into(), Some(p.clone()), Box::new(f))
         }
     };
     let mut buffered = BufReader::with_capacity(BUF, raw);
-    let head = buffered.fill_buf().map_err(|source| InputError::Io {
-        path: path.clone().unwrap_or_else(|| "-".into()),
-        source,
-    })?;
+    let head = buffered
+        .fill_buf()
+        .map_err(|source| InputError::Io { path: path.clone().unwrap_or_else(|| "-".into()), source })?;
     let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(
-            BUF,
-            flate2::bufread::MultiGzDecoder::new(buffered),
-        ))
+        Box::new(BufReader::with_capacity(BUF, flate2::bufread::MultiGzDecoder::new(buffered)))
     } else {
         Box::new(buffered)
     };
@@ -103,25 +84,12 @@ pub fn open(input: &InputPath) -> Result<Source, InputError> {
 /// Reads up to `n` bytes from the front of `source` for sniffing and puts them back, so the
 /// reader still sees the whole stream.
 pub fn peek(source: Source, n: usize) -> io::Result<(Vec<u8>, Source)> {
-    let Source {
-        name,
-        path,
-        mut reader,
-    } = source;
+    let Source { name, path, mut reader } = source;
     let mut head = Vec::with_capacity(n.min(BUF));
     (&mut reader).take(n as u64).read_to_end(&mut head)?;
-    let rest: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(
-        BUF,
-        io::Cursor::new(head.clone()).chain(reader),
-    ));
-    Ok((
-        head,
-        Source {
-            name,
-            path,
-            reader: rest,
-        },
-    ))
+    let rest: Box<dyn BufRead + Send> =
+        Box::new(BufReader::with_capacity(BUF, io::Cursor::new(head.clone()).chain(reader)));
+    Ok((head, Source { name, path, reader: rest }))
 }
 
 #[cfg(test)]
@@ -141,19 +109,13 @@ mod tests {
         std::fs::write(&gz, enc.finish().unwrap()).unwrap();
 
         let inputs = expand_paths(std::slice::from_ref(&dir)).unwrap();
-        assert_eq!(
-            inputs,
-            vec![InputPath::File(gz.clone()), InputPath::File(plain.clone())]
-        );
+        assert_eq!(inputs, vec![InputPath::File(gz.clone()), InputPath::File(plain.clone())]);
         let (head, src) = peek(open(&inputs[0]).unwrap(), 3).unwrap();
         assert_eq!(head, b"zip");
         let mut all = String::new();
         { src }.reader.read_to_string(&mut all).unwrap();
         assert_eq!(all, "zipped\n");
-        assert!(matches!(
-            expand_paths(&[dir.join("nope")]),
-            Err(InputError::Io { .. })
-        ));
+        assert!(matches!(expand_paths(&[dir.join("nope")]), Err(InputError::Io { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -37,11 +37,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            max_record: 1 << 20,
-            timezone: None,
-            server: None,
-        }
+        ReadOptions { max_record: 1 << 20, timezone: None, server: None }
     }
 }
 
@@ -52,20 +48,12 @@ pub fn dns_slot(out: &mut Event) -> &mut DnsEvent {
         *out = Event::Dns(DnsEvent::default());
     }
     let Event::Dns(d) = out else { unreachable!() };
-    let (mut server, mut name, mut extra) = (
-        std::mem::take(&mut d.server),
-        std::mem::take(&mut d.name),
-        std::mem::take(&mut d.extra),
-    );
+    let (mut server, mut name, mut extra) =
+        (std::mem::take(&mut d.server), std::mem::take(&mut d.name), std::mem::take(&mut d.extra));
     server.clear();
     name.clear();
     extra.clear();
-    *d = DnsEvent {
-        server,
-        name,
-        extra,
-        ..DnsEvent::default()
-    };
+    *d = DnsEvent { server, name, extra, ..DnsEvent::default() };
     d
 }
 
@@ -75,9 +63,7 @@ pub fn process_slot(out: &mut Event) -> &mut ProcessEvent {
     if !matches!(out, Event::Process(_)) {
         *out = Event::Process(ProcessEvent::default());
     }
-    let Event::Process(p) = out else {
-        unreachable!()
-    };
+    let Event::Process(p) = out else { unreachable!() };
     let mut fresh = ProcessEvent::default();
     macro_rules! keep {
         ($($f:ident),*) => { $( fresh.$f = std::mem::take(&mut p.$f); fresh.$f.clear(); )* };
@@ -162,11 +148,7 @@ impl LineReader {
             }
             self.line_no += 1;
             if too_long {
-                rejects.push(
-                    &self.source,
-                    self.line_no,
-                    RecordError::TooLong { limit: self.max },
-                );
+                rejects.push(&self.source, self.line_no, RecordError::TooLong { limit: self.max });
                 continue;
             }
             let mut end = self.buf.len();
@@ -176,11 +158,7 @@ impl LineReader {
             if end > 0 && self.buf[end - 1] == b'\r' {
                 end -= 1;
             }
-            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
+            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
             let start = start.min(end);
             if std::str::from_utf8(&self.buf[start..end]).is_err() {
                 rejects.push(&self.source, self.line_no, RecordError::NotUtf8);
@@ -198,18 +176,8 @@ mod tests {
     use super::*;
 
     fn lines(input: &'static [u8], max: usize) -> (Vec<String>, Rejects) {
-        let src = Source {
-            name: "t".into(),
-            path: None,
-            reader: Box::new(input),
-        };
-        let mut r = LineReader::new(
-            src,
-            &ReadOptions {
-                max_record: max,
-                ..ReadOptions::default()
-            },
-        );
+        let src = Source { name: "t".into(), path: None, reader: Box::new(input) };
+        let mut r = LineReader::new(src, &ReadOptions { max_record: max, ..ReadOptions::default() });
         let mut rejects = Rejects::default();
         let mut out = Vec::new();
         while let Some(l) = r.next_line(&mut rejects).unwrap() {

@@ -21,10 +21,7 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 pub static FORMATS: &[&FormatSpec] = &[];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
-    FORMATS
-        .iter()
-        .copied()
-        .find(|f| f.name.eq_ignore_ascii_case(name))
+    FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))
 }
 
 /// Picks the format of `head`: the highest non-zero sniff score.
@@ -49,14 +46,9 @@ pub fn open_reader(
         Some(name) => by_name(name).ok_or_else(|| InputError::NoSuchFormat(name.to_string()))?,
         None => {
             let name = source.name.to_string();
-            let (head, src) = input::peek(source, SNIFF_BYTES).map_err(|e| InputError::Open {
-                name: name.clone(),
-                detail: e.to_string(),
-            })?;
-            let spec = sniff(&head).ok_or_else(|| InputError::UnknownFormat {
-                name,
-                preview: preview(&head),
-            })?;
+            let (head, src) = input::peek(source, SNIFF_BYTES)
+                .map_err(|e| InputError::Open { name: name.clone(), detail: e.to_string() })?;
+            let spec = sniff(&head).ok_or_else(|| InputError::UnknownFormat { name, preview: preview(&head) })?;
             return Ok((spec, (spec.open)(src, opts)?));
         }
     };
@@ -64,10 +56,6 @@ pub fn open_reader(
 }
 
 fn preview(head: &[u8]) -> String {
-    let end = head
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(head.len())
-        .min(60);
+    let end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len()).min(60);
     String::from_utf8_lossy(&head[..end]).into_owned()
 }
