@@ -1,0 +1,247 @@
+//! `auditd`: raw Linux audit logs (`/var/log/audit/audit.log`, `ausearch --raw`), RAW or ENRICHED
+//! `log_format`, with or without a `node=` prefix. Each `execve`/`execveat` event becomes a
+//! process-creation event.
+//!
+//! Records are grouped into events by `msg=audit(EPOCH.MS:SERIAL)` (plus `node`). An event ends
+//! at its `EOE` record. Records of different events may interleave, so up to [`MAX_OPEN`] events
+//! stay open; opening one more closes the oldest, as if its EOE had come (single-record events
+//! such as `USER_LOGIN` never get an EOE and leave this way). At the end of the input every open
+//! event is closed the same way.
+//!
+//! Mapping (see [`pending::Pending::fill`]):
+//! - `FileName`/`FolderPath`: the SYSCALL `exe=` — the image the kernel really runs
+//!   (`python3.11` for a Python script, `perl` for `dnsenum`); the name as invoked is in `argv0`
+//!   (EXECVE `a0`) and `path` (PATH item 0) in the extra fields.
+//! - `ProcessCommandLine`: the EXECVE arguments (quoted, hex-encoded or split into
+//!   `aN[i]` chunks) joined by spaces; an argument that is empty or contains whitespace or `"` is
+//!   written in double quotes with `\` escapes. Only when a complete event has no EXECVE record
+//!   (rules that exclude it) is PROCTITLE used, marked `argv_source=proctitle` (cut at 128 bytes).
+//! - `AccountName`: the login user (`auid`, which sudo and su keep): the ENRICHED `AUID` name,
+//!   else the number; when unset (4294967295, daemons) the `UID` name, else the uid number.
+//! - `DeviceName`: `node=`, else [`ReadOptions::server`], else empty.
+//! - `InitiatingProcess*`: auditd does not log the parent's image; when an earlier execve in the
+//!   same input was made by the parent pid, its image and command line are used (a bounded map
+//!   of the last [`MAX_PIDS`] pids; pids can be reused, so this is a best effort, marked
+//!   `parent_source=earlier-execve`).
+//!
+//! Counted, not emitted: events that are not an exec (logins, config changes, other syscalls)
+//! and failed execs (`success=no`: no process started) — see [`AuditdReader::skipped`].
+//! Rejected: lines that are not audit records; events whose records cannot be decoded; exec
+//! events missing records when they are closed ("incomplete event at end of input" when the
+//! input ends first, "incomplete event evicted" when too many later events opened meanwhile).
+
+mod pending;
+pub mod record;
+
+use crate::{process_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
+use event::Event;
+use pending::Pending;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+
+pub use pending::push_quoted;
+
+/// Events kept open at once.
+pub const MAX_OPEN: usize = 32;
+const END: &str = "incomplete event at end of input";
+
+/// Pids remembered for parent lookups.
+pub const MAX_PIDS: usize = 4096;
+
+pub static SPEC: FormatSpec = FormatSpec {
+    name: "auditd",
+    description: "Linux audit log (audit.log, ausearch --raw; RAW or ENRICHED): execve events as process creations",
+    sniff,
+    open,
+};
+
+fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
+    Ok(Box::new(AuditdReader::new(source, opts)))
+}
+
+/// Scores the first lines: audit records start with `type=` or `node=… type=` and carry
+/// `msg=audit(`.
+fn sniff(head: &[u8]) -> u8 {
+    let mut good = 0;
+    for line in head.split(|&b| b == b'\n').filter(|l| !l.is_empty()).take(5) {
+        let l = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        let rest = match l.strip_prefix(b"node=") {
+            Some(r) => match memchr::memchr(b' ', r) {
+                Some(i) => &r[i + 1..],
+                None => return if good > 0 { 95 } else { 0 },
+            },
+            None => l,
+        };
+        if rest.starts_with(b"type=") && memchr::memmem::find(rest, b" msg=audit(").is_some() {
+            good += 1;
+        } else if good == 0 {
+            return 0;
+        } else {
+            break; // a cut last line
+        }
+    }
+    if good > 0 {
+        95
+    } else {
+        0
+    }
+}
+
+struct Parent {
+    file_name: String,
+    folder_path: String,
+    command_line: String,
+}
+
+/// Reads process-creation events from a raw audit log.
+pub struct AuditdReader {
+    lines: LineReader,
+    line: String,
+    server: Option<String>,
+    open: VecDeque<Pending>,
+    free: Vec<Pending>,
+    parents: HashMap<u64, Parent>,
+    parent_order: VecDeque<u64>,
+    skipped: u64,
+    eof: bool,
+}
+
+impl AuditdReader {
+    pub fn new(source: Source, opts: &ReadOptions) -> Self {
+        AuditdReader {
+            lines: LineReader::new(source, opts),
+            line: String::new(),
+            server: opts.server.clone(),
+            open: VecDeque::with_capacity(MAX_OPEN + 1),
+            free: Vec::new(),
+            parents: HashMap::new(),
+            parent_order: VecDeque::new(),
+            skipped: 0,
+            eof: false,
+        }
+    }
+
+    /// Events read whole but not process creations: other record types, other syscalls,
+    /// failed execs.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Adds one line; returns a closed event, if the line closed one.
+    fn feed(&mut self, rejects: &mut Rejects) -> io::Result<Option<(Pending, &'static str)>> {
+        match self.lines.next_line(rejects)? {
+            Some(l) => {
+                self.line.clear();
+                self.line.push_str(l);
+            }
+            None => {
+                self.eof = true;
+                return Ok(None);
+            }
+        }
+        let (line, line_no) = (self.line.as_str(), self.lines.line_no());
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        let h = match record::parse_header(line) {
+            Ok(h) => h,
+            Err(e) => {
+                rejects.push(&self.lines.source, line_no, e);
+                return Ok(None);
+            }
+        };
+        if let Some(i) = self.open.iter().position(|p| p.is(&h)) {
+            self.open[i].apply(&h, line_no);
+            if self.open[i].has_eoe {
+                return Ok(self.open.remove(i).map(|p| (p, "")));
+            }
+            return Ok(None);
+        }
+        let mut p = self.free.pop().unwrap_or_default();
+        p.reset(&h, line_no);
+        p.apply(&h, line_no);
+        if p.has_eoe {
+            return Ok(Some((p, "")));
+        }
+        self.open.push_back(p);
+        if self.open.len() > MAX_OPEN {
+            return Ok(self.open.pop_front().map(|p| (p, "incomplete event evicted (too many events open)")));
+        }
+        Ok(None)
+    }
+
+    /// Turns a closed event into `out`; false if it is skipped or rejected.
+    fn finish(&mut self, p: Pending, why_cut: &'static str, out: &mut Event, rejects: &mut Rejects) -> bool {
+        let emitted = self.finish_inner(&p, why_cut, out, rejects);
+        self.free.push(p);
+        emitted
+    }
+
+    fn finish_inner(&mut self, p: &Pending, why_cut: &'static str, out: &mut Event, rejects: &mut Rejects) -> bool {
+        let src = &self.lines.source;
+        if let Some((line, e)) = &p.error {
+            rejects.push(src, *line, e.clone());
+            return false;
+        }
+        if !p.is_exec() || p.success == "no" {
+            self.skipped += 1;
+            return false;
+        }
+        if let Err(what) = p.completeness(why_cut != END) {
+            let reason = if !why_cut.is_empty() { why_cut } else { "incomplete event" };
+            rejects.push(
+                src,
+                p.first_line,
+                RecordError::Malformed { what: "audit event", detail: format!("{reason}: {what}") },
+            );
+            return false;
+        }
+        let ev = process_slot(out);
+        ev.source_format = SPEC.name;
+        p.fill(ev, self.server.as_deref());
+        if let Some(parent) = p.ppid.and_then(|pp| self.parents.get(&pp)) {
+            ev.parent_file_name.push_str(&parent.file_name);
+            ev.parent_folder_path.push_str(&parent.folder_path);
+            ev.parent_command_line.push_str(&parent.command_line);
+            ev.extra.push("parent_source", "earlier-execve");
+        }
+        if let Some(pid) = p.pid {
+            self.remember(pid, ev);
+        }
+        true
+    }
+
+    fn remember(&mut self, pid: u64, ev: &event::ProcessEvent) {
+        let entry = Parent {
+            file_name: ev.file_name.clone(),
+            folder_path: ev.folder_path.clone(),
+            command_line: ev.command_line.clone(),
+        };
+        if self.parents.insert(pid, entry).is_none() {
+            self.parent_order.push_back(pid);
+            if self.parent_order.len() > MAX_PIDS {
+                if let Some(old) = self.parent_order.pop_front() {
+                    self.parents.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+impl EventReader for AuditdReader {
+    fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
+        while !self.eof {
+            if let Some((p, why)) = self.feed(rejects)? {
+                if self.finish(p, why, out, rejects) {
+                    return Ok(true);
+                }
+            }
+        }
+        while let Some(p) = self.open.pop_front() {
+            if self.finish(p, END, out, rejects) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
