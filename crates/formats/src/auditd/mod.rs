@@ -14,8 +14,10 @@
 //!   (EXECVE `a0`) and `path` (PATH item 0) in the extra fields.
 //! - `ProcessCommandLine`: the EXECVE arguments (quoted, hex-encoded or split into
 //!   `aN[i]` chunks) joined by spaces; an argument that is empty or contains whitespace or `"` is
-//!   written in double quotes with `\` escapes. Only when a complete event has no EXECVE record
-//!   (rules that exclude it) is PROCTITLE used, marked `argv_source=proctitle` (cut at 128 bytes).
+//!   written in double quotes with `\` escapes. PROCTITLE is not used: besides being cut at 128
+//!   bytes, on an execve it holds the argv from before the exec (measured: the child `timeout`
+//!   forks for `dnsrecon` logs `proctitle=timeout 60 dnsrecon …`). An exec event without EXECVE
+//!   is therefore rejected as incomplete.
 //! - `AccountName`: the login user (`auid`, which sudo and su keep): the ENRICHED `AUID` name,
 //!   else the number; when unset (4294967295, daemons) the `UID` name, else the uid number.
 //! - `DeviceName`: `node=`, else [`ReadOptions::server`], else empty.
@@ -187,7 +189,7 @@ impl AuditdReader {
             self.skipped += 1;
             return false;
         }
-        if let Err(what) = p.completeness(why_cut != END) {
+        if let Err(what) = p.completeness() {
             let reason = if !why_cut.is_empty() { why_cut } else { "incomplete event" };
             rejects.push(
                 src,

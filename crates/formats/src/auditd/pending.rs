@@ -38,7 +38,6 @@ pub struct Pending {
     pub key: String,
     pub cwd: String,
     pub path0: String,
-    pub proctitle: String,
     pub argc: Option<usize>,
     /// `argv[..nargs]` are this event's arguments; entries past it are spare buffers.
     pub argv: Vec<String>,
@@ -51,7 +50,6 @@ impl Pending {
     pub fn reset(&mut self, h: &Header<'_>, line: u64) {
         macro_rules! clear { ($($f:ident),*) => { $( self.$f.clear(); )* }; }
         clear!(node, arch, syscall, syscall_name, success, uid, auid, uid_name, auid_name, exe, comm, key, cwd, path0);
-        self.proctitle.clear();
         self.node.push_str(h.node.unwrap_or(""));
         self.secs = h.secs;
         self.millis = h.millis;
@@ -85,7 +83,6 @@ impl Pending {
             "EXECVE" => self.execve_record(h.body),
             "CWD" => self.simple(h.body, "cwd"),
             "PATH" => self.path_record(h.body),
-            "PROCTITLE" => self.simple(h.body, "proctitle"),
             "EOE" => {
                 self.has_eoe = true;
                 Ok(())
@@ -125,7 +122,12 @@ impl Pending {
                 _ => continue,
             };
             dst.clear();
-            decode_into(static_name(k), v, dst)?;
+            match (k, v) {
+                // Only these can be hex-encoded; the others are bare numbers and words.
+                ("exe" | "comm" | "key", v) => decode_into(static_name(k), v, dst)?,
+                (_, Raw::Bare(s) | Raw::Quoted(s)) => dst.push_str(s),
+                (_, Raw::Unterminated) => return Err(RecordError::Truncated("quoted value without closing quote")),
+            }
         }
         // Several rule keys are joined with \x01 (and so hex-encoded); show them comma-separated.
         if self.key.contains('\u{1}') {
@@ -137,9 +139,8 @@ impl Pending {
     fn simple(&mut self, body: &str, want: &'static str) -> Result<(), RecordError> {
         for (k, v) in fields(body) {
             if k == want {
-                let dst = if want == "cwd" { &mut self.cwd } else { &mut self.proctitle };
-                dst.clear();
-                return decode_into(want, v, dst);
+                self.cwd.clear();
+                return decode_into(want, v, &mut self.cwd);
             }
         }
         Ok(())
@@ -231,16 +232,15 @@ impl Pending {
         )
     }
 
-    /// Checks the event can become a process event; the reason if not. `whole`: the event was
-    /// closed by its EOE or by later events (not by the end of the input).
-    pub fn completeness(&self, whole: bool) -> Result<(), &'static str> {
+    /// Checks the event can become a process event; the reason if not. PROCTITLE is no
+    /// substitute for a missing EXECVE: on an execve it shows the argv from *before* the exec
+    /// (measured on Linux 6.18: a child forked by `timeout` shows `timeout 60 dnsrecon …`).
+    pub fn completeness(&self) -> Result<(), &'static str> {
         if !self.has_syscall {
             return Err("no SYSCALL record");
         }
         if !self.has_execve {
-            // Logs that exclude EXECVE records still carry PROCTITLE; only trust it once the
-            // event is known to be whole.
-            return if whole && !self.proctitle.is_empty() { Ok(()) } else { Err("no EXECVE record") };
+            return Err("no EXECVE record");
         }
         match self.argc {
             None => Err("EXECVE record without argc"),
@@ -270,21 +270,11 @@ impl Pending {
         let image = if self.exe.is_empty() { &self.path0 } else { &self.exe };
         p.folder_path.push_str(image);
         p.file_name.push_str(file_name_of(image));
-        if self.has_execve {
-            for (i, a) in self.argv[..self.nargs].iter().enumerate() {
-                if i > 0 {
-                    p.command_line.push(' ');
-                }
-                push_quoted(&mut p.command_line, a);
+        for (i, a) in self.argv[..self.nargs].iter().enumerate() {
+            if i > 0 {
+                p.command_line.push(' ');
             }
-        } else {
-            // PROCTITLE: argv joined by NULs, cut by the kernel at 128 bytes.
-            for (i, a) in self.proctitle.split('\0').enumerate() {
-                if i > 0 {
-                    p.command_line.push(' ');
-                }
-                push_quoted(&mut p.command_line, a);
-            }
+            push_quoted(&mut p.command_line, a);
         }
         p.process_id = self.pid;
         p.parent_process_id = self.ppid;
@@ -298,9 +288,6 @@ impl Pending {
         x.push("auid", self.auid.as_str());
         x.push("uid", self.uid.as_str());
         x.push("serial", self.serial.to_string());
-        if !self.has_execve {
-            x.push("argv_source", "proctitle");
-        }
     }
 }
 
