@@ -158,7 +158,7 @@ pub fn decode_into(field: &'static str, raw: Raw<'_>, out: &mut String) -> Resul
 /// Appends hex-decoded `h` to `out`.
 pub fn hex_into(field: &'static str, h: &str, out: &mut String) -> Result<(), RecordError> {
     let bad = || RecordError::BadValue { field, value: RecordError::quote(h) };
-    if h.len() % 2 != 0 {
+    if h.len() & 1 == 1 {
         return Err(bad());
     }
     let b = h.as_bytes();
