@@ -3,10 +3,13 @@
 //! process-creation event.
 //!
 //! Records are grouped into events by `msg=audit(EPOCH.MS:SERIAL)` (plus `node`). An event ends
-//! at its `EOE` record. Records of different events may interleave, so up to [`MAX_OPEN`] events
-//! stay open; opening one more closes the oldest, as if its EOE had come (single-record events
-//! such as `USER_LOGIN` never get an EOE and leave this way). At the end of the input every open
-//! event is closed the same way.
+//! at its `EOE` record, or once [`MAX_OPEN`] later events have opened: records of different
+//! events may interleave, so that many stay open and opening one more closes the oldest.
+//! Single-record events (`USER_LOGIN`) never get an EOE, and auditd 3.0.9 writes none to
+//! `audit.log` at all (measured here: not one EOE in the log or in `ausearch --raw`), so in
+//! practice events close this way, in order. At the end of the input every open event is closed.
+//! The `hostname=` of user-space records names the remote peer, not this host, and execve events
+//! carry none, so it is never used as the device name.
 //!
 //! Mapping (see [`pending::Pending::fill`]):
 //! - `FileName`/`FolderPath`: the SYSCALL `exe=` — the image the kernel really runs
