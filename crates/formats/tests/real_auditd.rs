@@ -257,4 +257,20 @@ fn real_auditd_sees_the_dns_recon_tools() {
         eprintln!("wrote {}", f.display());
     }
     check_real_log(&raw, &key, &auid.to_string(), &ns);
+
+    // The same events straight from auditd's own file, among everything else it logged.
+    let log = std::fs::read("/var/log/audit/audit.log").unwrap_or_default();
+    let ours = |raw: &[u8]| -> Vec<(Option<u64>, String)> {
+        let (evs, rejects, skipped) = real_tools::read_events(raw, "lab-host");
+        eprintln!("{} events, {} rejected, {} skipped", evs.len(), rejects.count, skipped);
+        evs.into_iter()
+            .filter(|e| e.extra.get("key") == Some(key.as_str()))
+            .map(|e| (e.process_id, e.command_line))
+            .collect()
+    };
+    if log.is_empty() {
+        eprintln!("/var/log/audit/audit.log unreadable or rotated away: not compared");
+    } else {
+        assert_eq!(ours(&log), ours(&raw));
+    }
 }
