@@ -4,7 +4,8 @@
 //!
 //! A line is a process creation when `event.category` (string or array) holds `process` and
 //! either `event.type` holds `start` or `event.action` is one of `executed`, `process_started`,
-//! `exec`, `start`, `fork`. Other lines that parse as JSON (process ends, file or network events)
+//! `exec`, `start`, `fork` — or, for Auditbeat 6.x which wrote no category, when the action is
+//! `executed` or `process_started` and there is a `process.pid`. Other lines that parse as JSON (process ends, file or network events)
 //! are counted as skipped ([`EcsProcessReader::skipped`]); lines that are not JSON objects are
 //! rejected. Keys may be nested objects or flattened dotted keys (`"process.pid": 1`).
 //!
@@ -59,8 +60,8 @@ fn sniff(head: &[u8]) -> u8 {
     hint
 }
 
-/// Looks a dotted key up as a flat key, then as a path, then with the first part flat
-/// (`{"process": {"parent.pid": 1}}` does not occur; `{"process.parent": {…}}` does not either).
+/// Looks a dotted key up as one flat key (`"process.pid"`), else as a path through nested
+/// objects, trying the rest of the key flat at each level (`{"process": {"parent.pid": 1}}`).
 fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     if let Some(x) = v.get(key) {
         return Some(x);
@@ -139,11 +140,13 @@ impl EcsProcessReader {
 }
 
 fn is_start(v: &Value) -> bool {
+    let action = get(v, "event.action");
     if !holds(get(v, "event.category"), "process") {
-        return false;
+        // Auditbeat 6.x wrote no category; its process actions are unambiguous.
+        return (holds(action, "executed") || holds(action, "process_started")) && get(v, "process.pid").is_some();
     }
     holds(get(v, "event.type"), "start")
-        || ["executed", "process_started", "exec", "start", "fork"].iter().any(|a| holds(get(v, "event.action"), a))
+        || ["executed", "process_started", "exec", "start", "fork"].iter().any(|a| holds(action, a))
 }
 
 impl EventReader for EcsProcessReader {

@@ -97,36 +97,35 @@ impl Pending {
     fn syscall_record(&mut self, body: &str) -> Result<(), RecordError> {
         self.has_syscall = true;
         for (k, v) in fields(body) {
-            let dst = match k {
-                "arch" => &mut self.arch,
-                "syscall" => &mut self.syscall,
-                "SYSCALL" => &mut self.syscall_name,
-                "success" => &mut self.success,
-                "uid" => &mut self.uid,
-                "auid" => &mut self.auid,
-                "UID" => &mut self.uid_name,
-                "AUID" => &mut self.auid_name,
-                "exe" => &mut self.exe,
-                "comm" => &mut self.comm,
-                "key" => &mut self.key,
+            // (destination, name for errors, can be hex-encoded)
+            let (dst, name, hex) = match k {
+                "arch" => (&mut self.arch, "arch", false),
+                "syscall" => (&mut self.syscall, "syscall", false),
+                "SYSCALL" => (&mut self.syscall_name, "SYSCALL", false),
+                "success" => (&mut self.success, "success", false),
+                "uid" => (&mut self.uid, "uid", false),
+                "auid" => (&mut self.auid, "auid", false),
+                "UID" => (&mut self.uid_name, "UID", false),
+                "AUID" => (&mut self.auid_name, "AUID", false),
+                "exe" => (&mut self.exe, "exe", true),
+                "comm" => (&mut self.comm, "comm", true),
+                "key" => (&mut self.key, "key", true),
                 "pid" | "ppid" => {
-                    let Raw::Bare(n) = v else { return Err(bad(k, v)) };
-                    let n = Some(n.parse().map_err(|_| bad(k, v))?);
-                    if k == "pid" {
-                        self.pid = n
-                    } else {
-                        self.ppid = n
-                    }
+                    let name = if k == "pid" { "pid" } else { "ppid" };
+                    let n = match v {
+                        Raw::Bare(n) => n.parse().map_err(|_| bad(name, v))?,
+                        _ => return Err(bad(name, v)),
+                    };
+                    *(if k == "pid" { &mut self.pid } else { &mut self.ppid }) = Some(n);
                     continue;
                 }
                 _ => continue,
             };
             dst.clear();
-            match (k, v) {
-                // Only these can be hex-encoded; the others are bare numbers and words.
-                ("exe" | "comm" | "key", v) => decode_into(static_name(k), v, dst)?,
-                (_, Raw::Bare(s) | Raw::Quoted(s)) => dst.push_str(s),
-                (_, Raw::Unterminated) => return Err(RecordError::Truncated("quoted value without closing quote")),
+            match v {
+                _ if hex => decode_into(name, v, dst)?,
+                Raw::Bare(s) | Raw::Quoted(s) => dst.push_str(s),
+                Raw::Unterminated => return Err(RecordError::Truncated("quoted value without closing quote")),
             }
         }
         // Several rule keys are joined with \x01 (and so hex-encoded); show them comma-separated.
@@ -308,26 +307,10 @@ pub fn push_quoted(out: &mut String, a: &str) {
     out.push('"');
 }
 
-fn bad(field: &str, v: Raw<'_>) -> RecordError {
+fn bad(field: &'static str, v: Raw<'_>) -> RecordError {
     let value = match v {
         Raw::Quoted(s) | Raw::Bare(s) => RecordError::quote(s),
         Raw::Unterminated => "\"…".to_string(),
     };
-    RecordError::BadValue { field: static_name(field), value }
-}
-
-fn static_name(k: &str) -> &'static str {
-    match k {
-        "pid" => "pid",
-        "ppid" => "ppid",
-        "argc" => "argc",
-        "exe" => "exe",
-        "comm" => "comm",
-        "key" => "key",
-        "uid" => "uid",
-        "auid" => "auid",
-        "UID" => "UID",
-        "AUID" => "AUID",
-        _ => "field",
-    }
+    RecordError::BadValue { field, value }
 }

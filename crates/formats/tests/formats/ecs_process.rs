@@ -30,7 +30,7 @@ fn auditbeat_and_elastic_agent_layouts() {
     let (evs, rejects, skipped) = read("mixed.jsonl", &opts);
     assert_eq!(rejects.count, 0, "{:?}", rejects.kept);
     assert_eq!(skipped, 2, "process end and file events");
-    assert_eq!(evs.len(), 4);
+    assert_eq!(evs.len(), 5);
 
     let a = &evs[0]; // Auditbeat auditd module: args only, login user alice under sudo
     assert_eq!(a.time, Timestamp::parse_rfc3339("2026-11-27T10:00:01.123Z").unwrap());
@@ -62,6 +62,9 @@ fn auditbeat_and_elastic_agent_layouts() {
     assert_eq!((d.file_name.as_str(), d.parent_file_name.as_str()), ("perl", "timeout"));
     assert_eq!((d.process_id, d.parent_process_id), (Some(7000), Some(6999)));
     assert_eq!((d.account.as_str(), d.device.as_str()), ("0", "fallback-host"));
+    let e = &evs[4]; // Auditbeat 6.x: no event.category
+    assert_eq!((e.file_name.as_str(), e.command_line.as_str()), ("fierce", "fierce --domain example.test"));
+    assert_eq!((e.parent_process_id, e.account.as_str()), (Some(7999), "dave"));
     assert!(evs.iter().all(|e| e.source_format == "ecs-process"));
 }
 
