@@ -15,8 +15,10 @@
 //! - `FileName`/`FolderPath`: the SYSCALL `exe=` — the image the kernel really runs
 //!   (`python3.11` for a Python script, `perl` for `dnsenum`); the name as invoked is in `argv0`
 //!   (EXECVE `a0`) and `path` (PATH item 0) in the extra fields.
-//! - `ProcessCommandLine`: the EXECVE arguments (quoted, hex-encoded or split into
-//!   `aN[i]` chunks) joined by spaces; an argument that is empty or contains whitespace or `"` is
+//! - `ProcessCommandLine`: the EXECVE arguments (quoted, or hex-encoded when they hold a space,
+//!   quote, control or non-ASCII byte; an argument over ~7.5 KB is always hex-encoded and split
+//!   into `aN_len=<hex digits> aN[0]=… aN[1]=…` chunks spread over several EXECVE records of the
+//!   event — measured on Linux 6.18) joined by spaces; an argument that is empty or contains whitespace or `"` is
 //!   written in double quotes with `\` escapes. PROCTITLE is not used: besides being cut at 128
 //!   bytes, on an execve it holds the argv from before the exec (measured: the child `timeout`
 //!   forks for `dnsrecon` logs `proctitle=timeout 60 dnsrecon …`). An exec event without EXECVE

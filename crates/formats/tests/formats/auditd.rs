@@ -216,7 +216,7 @@ fn the_capture_of_the_real_tools_reads_back() {
 
 #[test]
 fn sniffing_and_registry() {
-    for name in ["raw-hex-split.log", "enriched-node.log", "interleaved.log", "real-tools.log"] {
+    for name in ["raw-hex-split.log", "enriched-node.log", "interleaved.log", "real-tools.log", "real-split-args.log"] {
         let head = std::fs::read(fixture(name)).unwrap();
         assert_eq!(sniff(&head[..head.len().min(300)]).map(|f| f.name), Some("auditd"), "{name}");
     }
@@ -234,4 +234,17 @@ fn sniffing_and_registry() {
     let (mut out, mut rejects) = (Event::Process(ProcessEvent::default()), Rejects::default());
     assert!(r.read(&mut out, &mut rejects).unwrap());
     assert_eq!(out.source_format(), "auditd");
+}
+
+#[test]
+fn real_long_arguments_split_across_records() {
+    // Captured with `/bin/true <8000 × A> x` and `/bin/true '<4000 × B> é <4000 × C>'`: the kernel
+    // hex-encodes any argument it splits (a1_len counts hex digits) and spreads the chunks over
+    // several EXECVE records of one event.
+    let (evs, rejects, _) = read("real-split-args.log");
+    assert_eq!(rejects.count, 0, "{:?}", rejects.kept);
+    assert_eq!(evs.len(), 2);
+    assert_eq!(evs[0].command_line, format!("/bin/true {} x", "A".repeat(8000)));
+    assert_eq!(evs[1].command_line, format!("/bin/true \"{} é {}\"", "B".repeat(4000), "C".repeat(4000)));
+    assert_eq!((evs[0].file_name.as_str(), evs[0].extra.get("key")), ("true", Some("rw-split-probe")));
 }
