@@ -12,15 +12,13 @@ pub fn read_events(raw: &[u8], server: &str) -> (Vec<ProcessEvent>, Rejects, u64
     let mut opts = ReadOptions::default();
     opts.server = Some(server.to_string());
     let mut r = AuditdReader::new(src, &opts);
-    let (mut out, mut rejects, mut evs) = (
-        Event::Json(event::JsonEvent { time: event::Timestamp(0), value: serde_json::Value::Null, source_format: "" }),
-        Rejects::default(),
-        Vec::new(),
-    );
+    // Start from another variant: the reader must turn the slot into a process event itself.
+    let mut out =
+        Event::Json(event::JsonEvent { time: event::Timestamp(0), value: serde_json::Value::Null, source_format: "" });
+    let (mut rejects, mut evs) = (Rejects::default(), Vec::new());
     while r.read(&mut out, &mut rejects).unwrap() {
-        if let Event::Process(p) = &out {
-            evs.push(p.clone());
-        }
+        let Event::Process(p) = &out else { panic!("auditd produced a non-process event: {out:?}") };
+        evs.push(p.clone());
     }
     (evs, rejects, r.skipped())
 }
