@@ -94,7 +94,10 @@ fn sniff(head: &[u8]) -> u8 {
     }
 }
 
+/// The last exec of a pid, kept in a ring of reused slots.
+#[derive(Default)]
 struct Parent {
+    pid: u64,
     file_name: String,
     folder_path: String,
     command_line: String,
@@ -107,8 +110,10 @@ pub struct AuditdReader {
     server: Option<String>,
     open: VecDeque<Pending>,
     free: Vec<Pending>,
-    parents: HashMap<u64, Parent>,
-    parent_order: VecDeque<u64>,
+    /// pid → slot in `ring`; the ring's oldest slot is reused when it is full.
+    parents: HashMap<u64, usize>,
+    ring: Vec<Parent>,
+    ring_next: usize,
     skipped: u64,
     eof: bool,
 }
@@ -122,7 +127,8 @@ impl AuditdReader {
             open: VecDeque::with_capacity(MAX_OPEN + 1),
             free: Vec::new(),
             parents: HashMap::new(),
-            parent_order: VecDeque::new(),
+            ring: Vec::new(),
+            ring_next: 0,
             skipped: 0,
             eof: false,
         }
@@ -206,7 +212,7 @@ impl AuditdReader {
         let ev = process_slot(out);
         ev.source_format = SPEC.name;
         p.fill(ev, self.server.as_deref());
-        if let Some(parent) = p.ppid.and_then(|pp| self.parents.get(&pp)) {
+        if let Some(parent) = p.ppid.and_then(|pp| self.parents.get(&pp)).map(|&i| &self.ring[i]) {
             ev.parent_file_name.push_str(&parent.file_name);
             ev.parent_folder_path.push_str(&parent.folder_path);
             ev.parent_command_line.push_str(&parent.command_line);
@@ -219,18 +225,29 @@ impl AuditdReader {
     }
 
     fn remember(&mut self, pid: u64, ev: &event::ProcessEvent) {
-        let entry = Parent {
-            file_name: ev.file_name.clone(),
-            folder_path: ev.folder_path.clone(),
-            command_line: ev.command_line.clone(),
-        };
-        if self.parents.insert(pid, entry).is_none() {
-            self.parent_order.push_back(pid);
-            if self.parent_order.len() > MAX_PIDS {
-                if let Some(old) = self.parent_order.pop_front() {
-                    self.parents.remove(&old);
-                }
+        let slot = match self.parents.get(&pid) {
+            Some(&i) => i,
+            None if self.ring.len() < MAX_PIDS => {
+                self.ring.push(Parent::default());
+                self.ring.len() - 1
             }
+            None => {
+                let i = self.ring_next;
+                self.ring_next = (i + 1) % MAX_PIDS;
+                self.parents.remove(&self.ring[i].pid);
+                i
+            }
+        };
+        self.parents.insert(pid, slot);
+        let e = &mut self.ring[slot];
+        e.pid = pid;
+        for (dst, src) in [
+            (&mut e.file_name, &ev.file_name),
+            (&mut e.folder_path, &ev.folder_path),
+            (&mut e.command_line, &ev.command_line),
+        ] {
+            dst.clear();
+            dst.push_str(src);
         }
     }
 }

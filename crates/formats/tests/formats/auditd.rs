@@ -248,3 +248,30 @@ fn real_long_arguments_split_across_records() {
     assert_eq!(evs[1].command_line, format!("/bin/true \"{} é {}\"", "B".repeat(4000), "C".repeat(4000)));
     assert_eq!((evs[0].file_name.as_str(), evs[0].extra.get("key")), ("true", Some("rw-split-probe")));
 }
+
+#[test]
+fn parent_lookup_remembers_a_bounded_number_of_pids() {
+    use formats::auditd::MAX_PIDS;
+    let exec = |serial: usize, pid: usize, ppid: usize, name: &str| {
+        format!(
+            "type=SYSCALL msg=audit(200.000:{serial}): arch=c000003e syscall=59 success=yes exit=0 ppid={ppid} \
+             pid={pid} auid=0 uid=0 comm=\"{name}\" exe=\"/usr/bin/{name}\" key=(null)\n\
+             type=EXECVE msg=audit(200.000:{serial}): argc=1 a0=\"{name}\"\ntype=EOE msg=audit(200.000:{serial}): \n"
+        )
+    };
+    let mut log = String::new();
+    for i in 0..=MAX_PIDS {
+        log.push_str(&exec(i + 1, 10_000 + i, 1, if i == 0 { "first" } else { "sh" }));
+    }
+    // pid 10000 (the first) has been forgotten; the newest is still known.
+    log.push_str(&exec(MAX_PIDS + 2, 90_001, 10_000, "dig"));
+    log.push_str(&exec(MAX_PIDS + 3, 90_002, 10_000 + MAX_PIDS, "dig"));
+    // A pid that execs again replaces its entry (here: the newest becomes `timeout`).
+    log.push_str(&exec(MAX_PIDS + 4, 10_000 + MAX_PIDS, 1, "timeout"));
+    log.push_str(&exec(MAX_PIDS + 5, 90_003, 10_000 + MAX_PIDS, "dig"));
+    let (evs, rejects, _) = read_bytes(log.into_bytes(), &ReadOptions::default());
+    assert_eq!(rejects.count, 0);
+    let tail: Vec<_> =
+        evs[evs.len() - 4..].iter().map(|e| (e.file_name.as_str(), e.parent_file_name.as_str())).collect();
+    assert_eq!(tail, [("dig", ""), ("dig", "sh"), ("timeout", ""), ("dig", "timeout")]);
+}
