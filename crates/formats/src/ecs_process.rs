@@ -13,10 +13,11 @@
 //! `FolderPath` = `process.executable`; `ProcessCommandLine` = `process.command_line`, else
 //! `process.args` joined (arguments with whitespace quoted as in the `auditd` format), else
 //! `process.title`; `ProcessId` = `process.pid`; `InitiatingProcess*` = `process.parent.*`
-//! (`process.ppid` in older Auditbeat); `AccountName` = the login user `user.audit.name` when
-//! present (as for auditd: it survives sudo), else `user.name`, else `user.id`; `AccountDomain` =
+//! (`process.ppid` in older Auditbeat); `AccountName` = the login user `user.audit.name` or
+//! Auditbeat's `auditd.summary.actor.primary` when present (as for auditd: it survives sudo),
+//! else `user.name`, else `user.id`; `AccountDomain` =
 //! `user.domain`; `DeviceName` = `host.name`, else `host.hostname`, else `agent.hostname`, else
-//! [`ReadOptions::server`]. Extra: `action`, `cwd`, `argv0`, `uid`, `auid`, `outcome`, `key`
+//! [`ReadOptions::server`]. Extra: `action`, `cwd`, `argv0`, `uid`, `auid`, `outcome`, `syscall`, `key`
 //! (Auditbeat puts rule keys in `tags`), `entity_id`, `dataset`.
 
 use crate::auditd::push_quoted;
@@ -211,7 +212,10 @@ fn fill(v: &Value, out: &mut Event, server: Option<&str>) -> Result<(), RecordEr
     } else if let Some(a) = get(v, "process.parent.args").and_then(Value::as_array) {
         join_args(&mut p.parent_command_line, a);
     }
-    let account = text(v, "user.audit.name").or(text(v, "user.name")).or(text(v, "user.id"));
+    let account = text(v, "user.audit.name")
+        .or(text(v, "auditd.summary.actor.primary"))
+        .or(text(v, "user.name"))
+        .or(text(v, "user.id"));
     p.account.push_str(account.unwrap_or(""));
     p.account_domain = text(v, "user.domain").map(str::to_string);
     let host = text(v, "host.name").or(text(v, "host.hostname")).or(text(v, "agent.hostname")).or(server);
@@ -229,6 +233,7 @@ fn fill(v: &Value, out: &mut Event, server: Option<&str>) -> Result<(), RecordEr
     put("uid", text(v, "user.id"));
     put("auid", text(v, "user.audit.id"));
     put("outcome", text(v, "event.outcome").or(text(v, "auditd.result")));
+    put("syscall", text(v, "auditd.data.syscall"));
     put("entity_id", text(v, "process.entity_id"));
     if let Some(Value::Array(tags)) = get(v, "tags") {
         let keys: Vec<&str> = tags.iter().filter_map(Value::as_str).collect();

@@ -61,7 +61,8 @@ fn auditbeat_and_elastic_agent_layouts() {
     assert_eq!(d.command_line, r#"/usr/bin/perl /usr/bin/dnsenum --dnsserver 192.0.2.53 "my zone.test""#);
     assert_eq!((d.file_name.as_str(), d.parent_file_name.as_str()), ("perl", "timeout"));
     assert_eq!((d.process_id, d.parent_process_id), (Some(7000), Some(6999)));
-    assert_eq!((d.account.as_str(), d.device.as_str()), ("0", "fallback-host"));
+    assert_eq!((d.account.as_str(), d.device.as_str()), ("erin", "fallback-host"));
+    assert_eq!((d.extra.get("uid"), d.extra.get("syscall")), (Some("0"), Some("execve")));
     let e = &evs[4]; // Auditbeat 6.x: no event.category
     assert_eq!((e.file_name.as_str(), e.command_line.as_str()), ("fierce", "fierce --domain example.test"));
     assert_eq!((e.parent_process_id, e.account.as_str()), (Some(7999), "dave"));
