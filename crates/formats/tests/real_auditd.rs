@@ -185,9 +185,18 @@ fn real_auditd_sees_the_dns_recon_tools() {
     let d2 = dir.clone();
     g.push("remove temp dir", move || drop(std::fs::remove_dir_all(d2)));
 
+    let enabled = run("auditctl", &["-s"])
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("enabled ")).map(str::to_string));
     match ensure_auditd() {
         Ok(None) => {}
-        Ok(Some(pid)) => g.push("stop the auditd we started", move || quiet("kill", &["-TERM", &pid.to_string()])),
+        Ok(Some(pid)) => {
+            // Starting auditd turned auditing on; put the flag back as it was.
+            if let Some(e) = enabled.filter(|e| e.trim() != "1") {
+                g.push("restore the audit enabled flag", move || quiet("auditctl", &["-e", e.trim()]));
+            }
+            g.push("stop the auditd we started", move || quiet("kill", &["-TERM", &pid.to_string()]));
+        }
         Err(why) => {
             eprintln!("SKIPPED real_auditd_sees_the_dns_recon_tools: {why}");
             return;
