@@ -163,7 +163,8 @@ impl AuditdReader {
                 return Ok(None);
             }
         };
-        if let Some(i) = self.open.iter().position(|p| p.is(&h)) {
+        // Records mostly belong to the newest open event: search from the back.
+        if let Some(i) = self.open.iter().rposition(|p| p.is(&h)) {
             self.open[i].apply(&h, line_no);
             if self.open[i].has_eoe {
                 return Ok(self.open.remove(i).map(|p| (p, "")));
