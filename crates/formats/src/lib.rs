@@ -1,6 +1,8 @@
 //! reconwatch input formats. Each format is one module exposing a [`FormatSpec`]; [`registry`]
 //! lists them all and picks one by sniffing the content.
 
+pub mod auditd;
+pub mod ecs_process;
 mod error;
 pub mod input;
 mod reader;

@@ -1,0 +1,2 @@
+mod auditd;
+mod ecs_process;
