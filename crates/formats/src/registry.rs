@@ -11,8 +11,11 @@ pub struct FormatSpec {
     /// How sure (0 = not this format, 100 = certain) the format is of the first bytes of an
     /// input (up to [`SNIFF_BYTES`], already decompressed; may end mid-line).
     pub sniff: fn(&[u8]) -> u8,
-    pub open: fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>,
+    pub open: OpenFn,
 }
+
+/// Opens a reader over an input already known to be of this format.
+pub type OpenFn = fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>;
 
 /// How many bytes sniffing looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
