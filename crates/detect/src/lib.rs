@@ -2,5 +2,6 @@
 //! normalized events.
 
 mod alert;
+pub mod correlation;
 
 pub use alert::{Alert, Level};
