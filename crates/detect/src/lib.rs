@@ -2,5 +2,7 @@
 //! normalized events.
 
 mod alert;
+pub mod rule;
 
 pub use alert::{Alert, Level};
+pub use rule::{resolve_field, LogSource, RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
