@@ -157,8 +157,13 @@ fn parse_output(s: &str) -> Option<OutputKind> {
     }
 }
 
-/// Parses a `correlation:` section. `reconwatch` is the rule's custom `reconwatch:` map, if any.
-pub fn parse(body: &Value, reconwatch: Option<&Value>, loc: &Loc) -> Result<CorrelationSpec, CorrelationError> {
+/// Parses a `correlation:` section. `reconwatch` is the rule's custom `reconwatch:` map, if any
+/// (as [`crate::RuleMeta::custom`] keeps it: JSON).
+pub fn parse(
+    body: &Value,
+    reconwatch: Option<&serde_json::Value>,
+    loc: &Loc,
+) -> Result<CorrelationSpec, CorrelationError> {
     let err = |what: String| CorrelationError { loc: loc.clone(), what };
     let map = body.as_mapping().ok_or_else(|| err("`correlation` must be a map".into()))?;
     for (k, _) in map {
@@ -283,28 +288,32 @@ pub fn parse(body: &Value, reconwatch: Option<&Value>, loc: &Loc) -> Result<Corr
 
 type Custom = (Option<String>, Vec<(String, OutputKind)>);
 
-fn parse_reconwatch(v: Option<&Value>, err: &dyn Fn(String) -> CorrelationError) -> Result<Custom, CorrelationError> {
+fn parse_reconwatch(
+    v: Option<&serde_json::Value>,
+    err: &dyn Fn(String) -> CorrelationError,
+) -> Result<Custom, CorrelationError> {
+    use serde_json::Value as J;
+    let text = |v: &J| match v {
+        J::String(s) => Some(s.clone()),
+        J::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
     let Some(v) = v else { return Ok((None, Vec::new())) };
-    let Some(m) = v.as_mapping() else { return Err(err("`reconwatch` must be a map".into())) };
+    let Some(m) = v.as_object() else { return Err(err("`reconwatch` must be a map".into())) };
     let merge = match m.get("merge") {
         None => None,
-        Some(v) => Some(scalar_text(v).ok_or_else(|| err("`reconwatch.merge` must be a string".into()))?),
+        Some(v) => Some(text(v).ok_or_else(|| err("`reconwatch.merge` must be a string".into()))?),
     };
     let mut outputs = Vec::new();
     if let Some(o) = m.get("output") {
-        let o = o.as_mapping().ok_or_else(|| err("`reconwatch.output` must be a map column → aggregate".into()))?;
+        let o = o.as_object().ok_or_else(|| err("`reconwatch.output` must be a map column → aggregate".into()))?;
         for (col, what) in o {
-            let col = scalar_text(col).ok_or_else(|| err("output column names must be strings".into()))?;
             let kind = what.as_str().and_then(parse_output).ok_or_else(|| {
                 err(format!(
-                    "output `{col}`: expected count, distinct(Field), values(Field), first or last, got `{}`",
-                    scalar_text(what).unwrap_or_default()
+                    "output `{col}`: expected count, distinct(Field), values(Field), first or last, got {what}"
                 ))
             })?;
-            if outputs.iter().any(|(c, _)| *c == col) {
-                return Err(err(format!("output column `{col}` declared twice")));
-            }
-            outputs.push((col, kind));
+            outputs.push((col.clone(), kind));
         }
     }
     Ok((merge, outputs))
@@ -317,7 +326,8 @@ mod tests {
     fn p(yaml: &str) -> Result<CorrelationSpec, CorrelationError> {
         let v: Value = serde_yaml::from_str(yaml).unwrap();
         let loc = Loc { file: "r.yml".into(), title: "T".into() };
-        parse(&v["correlation"], v.get("reconwatch"), &loc)
+        let rw = v.get("reconwatch").map(crate::rule::yaml_to_json);
+        parse(&v["correlation"], rw.as_ref(), &loc)
     }
 
     #[test]
