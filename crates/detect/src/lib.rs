@@ -6,14 +6,18 @@
 //! - [`sigma`]: Sigma detection rules (selections, modifiers, conditions) compiled to field tests.
 //! - [`load`]: rule files and directories into a [`RuleSet`].
 //! - [`correlation`]: Sigma correlation rules and their event-time windows.
+//! - [`engine`]: detection + correlation over a stream of events, producing [`Alert`]s.
 
 mod alert;
 pub mod correlation;
+pub mod engine;
 pub mod load;
 pub mod rule;
 pub mod sigma;
 
 pub use alert::{Alert, Level};
+pub use correlation::WindowMode;
+pub use engine::{Engine, EngineConfig, EngineStats};
 pub use load::{load_paths, load_paths_with, load_str, load_str_with, Rule, RuleSet};
 pub use rule::{resolve_field, LogSource, RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
 pub use sigma::{CompileOptions, DetectionRule};

@@ -13,8 +13,9 @@
 //!   in both files (and the group cap is not reached).
 //! * Bounded state: at most `max_groups` live groups. Groups whose last event is more than
 //!   `span + lateness` behind the newest event seen are finished (windows decided, state
-//!   dropped) by a periodic sweep; when the cap is still reached, the stalest eighth of the
-//!   groups (oldest `max_seen`) is evicted, counted in `groups_evicted`. Distinct values per
+//!   dropped) by a periodic sweep once they have also been idle for a while (≥ min(4096,
+//!   max_groups / 4) observations); when the cap is still reached, the least recently updated
+//!   eighth of the groups is evicted, counted in `groups_evicted`. Distinct values per
 //!   group are capped at `max_values_per_group` (further new values counted in
 //!   `values_dropped`, the firing flagged `saturated`).
 
@@ -28,6 +29,8 @@ struct Group {
     key: Box<[Box<str>]>,
     hash: u64,
     max_seen: i64,
+    /// Observation number of the group's latest observation (recency, for sweeps and eviction).
+    touched: u64,
     pending: VecDeque<Pending>,
     win: Win,
 }
@@ -91,6 +94,7 @@ impl Aggregator {
         let mut p = self.pool.pop().unwrap_or_default();
         self.fill(&mut p, obs);
         let Some(g) = self.groups[idx].as_mut() else { return };
+        g.touched = self.stats.observations;
         if t < g.max_seen.saturating_sub(lateness) {
             self.stats.late_dropped += 1;
             self.pool.push(p);
@@ -157,6 +161,7 @@ impl Aggregator {
             key: key.iter().map(|k| Box::from(*k)).collect(),
             hash,
             max_seen: t,
+            touched: self.stats.observations,
             pending: VecDeque::new(),
             win: Win::new(&self.spec),
         };
@@ -177,13 +182,16 @@ impl Aggregator {
         idx
     }
 
-    /// Finishes groups that no event can reach any more (behind the newest event by more than
-    /// span + lateness).
+    /// Finishes groups that no event can reach any more: behind the newest event by more than
+    /// span + lateness, and idle (no observation among the last `idle` ones; so the groups of
+    /// an older file read after a newer one are not finished while they are active).
     fn sweep(&mut self, out: &mut Vec<Firing>) {
         self.since_sweep = 0;
         let horizon = self.newest.saturating_sub(self.spec.span).saturating_sub(self.cfg.lateness);
+        let idle = (self.cfg.max_groups as u64 / 4).clamp(1, 4096);
+        let now = self.stats.observations;
         for i in 0..self.groups.len() {
-            if self.groups[i].as_ref().is_some_and(|g| g.max_seen < horizon) {
+            if self.groups[i].as_ref().is_some_and(|g| g.max_seen < horizon && now - g.touched >= idle) {
                 self.finish_group(i, out);
                 self.stats.groups_expired += 1;
             }
@@ -191,8 +199,8 @@ impl Aggregator {
     }
 
     fn evict(&mut self) {
-        let mut ages: Vec<(i64, u32)> =
-            self.groups.iter().enumerate().filter_map(|(i, g)| g.as_ref().map(|g| (g.max_seen, i as u32))).collect();
+        let mut ages: Vec<(u64, u32)> =
+            self.groups.iter().enumerate().filter_map(|(i, g)| g.as_ref().map(|g| (g.touched, i as u32))).collect();
         let k = (ages.len() / 8).max(1);
         if k < ages.len() {
             ages.select_nth_unstable(k - 1);
