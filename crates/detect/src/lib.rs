@@ -7,6 +7,7 @@
 //! - [`load`]: rule files and directories into a [`RuleSet`].
 //! - [`correlation`]: Sigma correlation rules and their event-time windows.
 //! - [`engine`]: detection + correlation over a stream of events, producing [`Alert`]s.
+//! - [`testcases`]: rule test cases (`x.tests.yml` beside `x.yml`).
 
 mod alert;
 pub mod correlation;
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod load;
 pub mod rule;
 pub mod sigma;
+pub mod testcases;
 
 pub use alert::{Alert, Level};
 pub use correlation::WindowMode;
