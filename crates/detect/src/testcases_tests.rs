@@ -57,7 +57,7 @@ fn seed_rules_pass_their_tests() {
     let d = temp_dir("pass");
     std::fs::write(d.join("dns_recon.yml"), RULES).unwrap();
     std::fs::write(d.join("dns_recon.tests.yml"), TESTS).unwrap();
-    let report = run_paths(&[d.clone()], &EngineConfig::default());
+    let report = run_paths(std::slice::from_ref(&d), &EngineConfig::default());
     let text = report.to_string();
     assert!(report.ok(), "{text}");
     assert_eq!(report.passed(), 6);
@@ -71,7 +71,7 @@ fn failures_show_a_diff() {
     std::fs::write(d.join("r.yml"), RULES).unwrap();
     let tests = "tests:\n  - name: wrong expectation\n    events:\n      - {ClientIP: 203.0.113.5, QueryType: IXFR}\n    expect: [bulk-count, zt-1, zt-1]\n";
     std::fs::write(d.join("r.tests.yml"), tests).unwrap();
-    let report = run_paths(&[d.clone()], &EngineConfig::default());
+    let report = run_paths(std::slice::from_ref(&d), &EngineConfig::default());
     assert_eq!((report.passed(), report.failed()), (0, 1));
     let o = &report.outcomes[0];
     assert_eq!(o.fired, ["zt-1"]);
