@@ -129,6 +129,36 @@ pub enum FieldId {
 pub trait Record {
     fn time(&self) -> Timestamp;
     fn field(&self, id: &FieldId) -> FieldValue<'_>;
+    /// Calls `visit` on every string value of the event (Sigma keyword search) until it returns
+    /// true; returns whether it did. Typed events visit their text fields and extra columns, JSON
+    /// events every string leaf.
+    fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        let _ = visit;
+        false
+    }
+}
+
+fn json_any_text(v: &serde_json::Value, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+    match v {
+        serde_json::Value::String(s) => visit(s),
+        serde_json::Value::Array(a) => a.iter().any(|v| json_any_text(v, visit)),
+        serde_json::Value::Object(o) => o.values().any(|v| json_any_text(v, visit)),
+        _ => false,
+    }
+}
+
+impl DnsEvent {
+    fn any_text_impl(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        DnsField::ALL.iter().any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
+            || self.extra.0.iter().any(|(_, v)| visit(v))
+    }
+}
+
+impl ProcessEvent {
+    fn any_text_impl(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        ProcessField::ALL.iter().any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
+            || self.extra.0.iter().any(|(_, v)| visit(v))
+    }
 }
 
 fn opt_str(s: &Option<String>) -> FieldValue<'_> {
@@ -200,6 +230,14 @@ impl Record for Event {
             _ => FieldValue::Missing,
         }
     }
+
+    fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        match self {
+            Event::Dns(e) => e.any_text_impl(visit),
+            Event::Process(e) => e.any_text_impl(visit),
+            Event::Json(e) => json_any_text(&e.value, visit),
+        }
+    }
 }
 
 impl Record for JsonEvent {
@@ -211,6 +249,9 @@ impl Record for JsonEvent {
             FieldId::Other(k) => self.lookup(k),
             _ => FieldValue::Missing,
         }
+    }
+    fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        json_any_text(&self.value, visit)
     }
 }
 
@@ -225,6 +266,9 @@ impl Record for DnsEvent {
             FieldId::Process(_) => FieldValue::Missing,
         }
     }
+    fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.any_text_impl(visit)
+    }
 }
 
 impl Record for ProcessEvent {
@@ -237,5 +281,8 @@ impl Record for ProcessEvent {
             FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
             FieldId::Dns(_) => FieldValue::Missing,
         }
+    }
+    fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.any_text_impl(visit)
     }
 }

@@ -1,0 +1,256 @@
+//! One aggregation (a correlation rule, or a merge group of them): the table of live groups,
+//! each with its own event-time watermark and reorder buffer, bounded by caps.
+//!
+//! * Out-of-order input: each group keeps the latest time it has seen (`max_seen`). An
+//!   observation older than `max_seen - lateness` is dropped and counted (`late_dropped`); the
+//!   others wait in the group's small time-ordered buffer and are applied once the group's
+//!   watermark (`max_seen - lateness`) passes them, so windows see events in time order.
+//!   Alerts are therefore emitted up to `lateness` of event time after the condition held
+//!   (their content is unchanged); [`Aggregator::flush`] applies everything at end of input.
+//! * Groups are independent: nothing about one group depends on another group's events, except
+//!   the caps below. So hunting file A and file B in separate aggregators and concatenating the
+//!   alerts gives the same alerts as one aggregator fed A then B, as long as no group has events
+//!   in both files (and the group cap is not reached).
+//! * Bounded state: at most `max_groups` live groups. Groups whose last event is more than
+//!   `span + lateness` behind the newest event seen are finished (windows decided, state
+//!   dropped) by a periodic sweep once they have also been idle for a while (≥ min(4096,
+//!   max_groups / 4) observations); when the cap is still reached, the least recently updated
+//!   eighth of the groups is evicted, counted in `groups_evicted`. Distinct values per
+//!   group are capped at `max_values_per_group` (further new values counted in
+//!   `values_dropped`, the firing flagged `saturated`).
+
+use super::window::{AggSpec, Pending, Win};
+use super::{AggConfig, AggStats, Firing, Observation};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
+
+struct Group {
+    key: Box<[Box<str>]>,
+    hash: u64,
+    max_seen: i64,
+    /// Observation number of the group's latest observation (recency, for sweeps and eviction).
+    touched: u64,
+    pending: VecDeque<Pending>,
+    win: Win,
+}
+
+/// The state machine of one aggregation.
+pub struct Aggregator {
+    spec: AggSpec,
+    cfg: AggConfig,
+    hasher: DefaultHashBuilder,
+    table: HashTable<u32>,
+    groups: Vec<Option<Group>>,
+    free: Vec<u32>,
+    pool: Vec<Pending>,
+    newest: i64,
+    since_sweep: usize,
+    stats: AggStats,
+}
+
+impl Aggregator {
+    pub fn new(spec: AggSpec, cfg: AggConfig) -> Aggregator {
+        Aggregator {
+            spec,
+            cfg,
+            hasher: DefaultHashBuilder::default(),
+            table: HashTable::new(),
+            groups: Vec::new(),
+            free: Vec::new(),
+            pool: Vec::new(),
+            newest: i64::MIN,
+            since_sweep: 0,
+            stats: AggStats::default(),
+        }
+    }
+
+    pub fn spec(&self) -> &AggSpec {
+        &self.spec
+    }
+
+    pub fn stats(&self) -> AggStats {
+        self.stats.clone()
+    }
+
+    /// Feeds one observation; firings (possibly of earlier observations, released by this
+    /// one's time) are appended to `out`.
+    pub fn observe(&mut self, obs: &Observation<'_>, out: &mut Vec<Firing>) {
+        self.stats.observations += 1;
+        let t = obs.time;
+        self.newest = self.newest.max(t);
+        let hash = self.hasher.hash_one(obs.group);
+        let groups = &self.groups;
+        let found = self.table.find(hash, |&i| {
+            groups[i as usize]
+                .as_ref()
+                .is_some_and(|g| g.key.len() == obs.group.len() && g.key.iter().zip(obs.group).all(|(a, b)| &**a == *b))
+        });
+        let idx = match found {
+            Some(&i) => i as usize,
+            None => self.create(obs.group, hash, t, out),
+        };
+        let lateness = self.cfg.lateness;
+        let mut p = self.pool.pop().unwrap_or_default();
+        self.fill(&mut p, obs);
+        let Some(g) = self.groups[idx].as_mut() else { return };
+        g.touched = self.stats.observations;
+        if t < g.max_seen.saturating_sub(lateness) {
+            self.stats.late_dropped += 1;
+            self.pool.push(p);
+            return;
+        }
+        g.max_seen = g.max_seen.max(t);
+        if lateness <= 0 {
+            g.win.add(&self.spec, &self.cfg, &p, &g.key, &mut self.stats, out);
+            self.pool.push(p);
+        } else {
+            let pos = g.pending.iter().rposition(|q| q.time <= t).map_or(0, |i| i + 1);
+            g.pending.insert(pos, p);
+            let wm = g.max_seen.saturating_sub(lateness);
+            release(g, wm, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
+        }
+        self.since_sweep += 1;
+        if self.since_sweep >= self.live().max(4096) {
+            self.sweep(out);
+        }
+    }
+
+    /// Applies everything buffered and decides every open window (end of input).
+    pub fn flush(&mut self, out: &mut Vec<Firing>) {
+        for i in 0..self.groups.len() {
+            if self.groups[i].is_some() {
+                self.finish_group(i, out);
+            }
+        }
+        self.since_sweep = 0;
+    }
+
+    fn live(&self) -> usize {
+        self.groups.len() - self.free.len()
+    }
+
+    fn fill(&self, p: &mut Pending, obs: &Observation<'_>) {
+        let n = self.spec.slots.len();
+        p.time = obs.time;
+        p.rule = obs.rule;
+        p.present.clear();
+        p.hashes.clear();
+        p.texts.resize_with(n, String::new);
+        for (i, sp) in self.spec.slots.iter().enumerate() {
+            let v = obs.values.get(i).copied().flatten();
+            p.present.push(v.is_some());
+            p.hashes.push(v.map_or(0, |v| self.hasher.hash_one(v)));
+            p.texts[i].clear();
+            if let (true, Some(v)) = (sp.listed, v) {
+                p.texts[i].push_str(v);
+            }
+        }
+    }
+
+    fn create(&mut self, key: &[&str], hash: u64, t: i64, out: &mut Vec<Firing>) -> usize {
+        if self.live() >= self.cfg.max_groups.max(1) {
+            if self.since_sweep >= self.live() / 8 {
+                self.sweep(out);
+            }
+            if self.live() >= self.cfg.max_groups.max(1) {
+                self.evict();
+            }
+        }
+        let g = Group {
+            key: key.iter().map(|k| Box::from(*k)).collect(),
+            hash,
+            max_seen: t,
+            touched: self.stats.observations,
+            pending: VecDeque::new(),
+            win: Win::new(&self.spec),
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.groups[i as usize] = Some(g);
+                i as usize
+            }
+            None => {
+                self.groups.push(Some(g));
+                self.groups.len() - 1
+            }
+        };
+        let groups = &self.groups;
+        self.table.insert_unique(hash, idx as u32, |&i| groups[i as usize].as_ref().map_or(0, |g| g.hash));
+        self.stats.peak_groups = self.stats.peak_groups.max(self.live());
+        self.stats.live_groups = self.live();
+        idx
+    }
+
+    /// Finishes groups that no event can reach any more: behind the newest event by more than
+    /// span + lateness, and idle (no observation among the last `idle` ones; so the groups of
+    /// an older file read after a newer one are not finished while they are active).
+    fn sweep(&mut self, out: &mut Vec<Firing>) {
+        self.since_sweep = 0;
+        let horizon = self.newest.saturating_sub(self.spec.span).saturating_sub(self.cfg.lateness);
+        let idle = (self.cfg.max_groups as u64 / 4).clamp(1, 4096);
+        let now = self.stats.observations;
+        for i in 0..self.groups.len() {
+            if self.groups[i].as_ref().is_some_and(|g| g.max_seen < horizon && now - g.touched >= idle) {
+                self.finish_group(i, out);
+                self.stats.groups_expired += 1;
+            }
+        }
+    }
+
+    fn evict(&mut self) {
+        let mut ages: Vec<(u64, u32)> =
+            self.groups.iter().enumerate().filter_map(|(i, g)| g.as_ref().map(|g| (g.touched, i as u32))).collect();
+        let k = (ages.len() / 8).max(1);
+        if k < ages.len() {
+            ages.select_nth_unstable(k - 1);
+        }
+        for &(_, i) in &ages[..k.min(ages.len())] {
+            self.remove(i as usize);
+            self.stats.groups_evicted += 1;
+        }
+    }
+
+    fn finish_group(&mut self, i: usize, out: &mut Vec<Firing>) {
+        if let Some(g) = self.groups[i].as_mut() {
+            release(g, i64::MAX, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
+            g.win.close(&self.spec, &g.key, &mut self.stats, out);
+        }
+        self.remove(i);
+    }
+
+    fn remove(&mut self, i: usize) {
+        if let Some(mut g) = self.groups[i].take() {
+            if let Ok(e) = self.table.find_entry(g.hash, |&j| j as usize == i) {
+                e.remove();
+            }
+            self.pool.extend(g.pending.drain(..).take(64));
+            self.free.push(i as u32);
+        }
+        self.stats.live_groups = self.live();
+    }
+}
+
+/// Applies a group's buffered observations up to watermark `wm`, then closes its window if the
+/// watermark passed its end.
+fn release(
+    g: &mut Group,
+    wm: i64,
+    spec: &AggSpec,
+    cfg: &AggConfig,
+    stats: &mut AggStats,
+    pool: &mut Vec<Pending>,
+    out: &mut Vec<Firing>,
+) {
+    while g.pending.front().is_some_and(|p| p.time <= wm) {
+        if let Some(p) = g.pending.pop_front() {
+            g.win.add(spec, cfg, &p, &g.key, stats, out);
+            pool.push(p);
+        }
+    }
+    if wm != i64::MAX
+        && g.win.end(spec, cfg).is_some_and(|end| wm >= end && g.pending.front().is_none_or(|p| p.time >= end))
+    {
+        g.win.close(spec, &g.key, stats, out);
+    }
+}

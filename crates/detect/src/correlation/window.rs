@@ -1,0 +1,377 @@
+//! The window of one group: counts, distinct values, rules seen, evaluated in event-time order
+//! (the group's reorder buffer in `agg.rs` guarantees the order).
+//!
+//! Window semantics (a window always holds ≥ 1 event; an event at `e` is inside a window of
+//! length `span` ending at `t` when `t - span < e ≤ t`):
+//!
+//! * **Tumbling** (KQL `bin(TimeGenerated, span)`): bucket = floor(t / span) · span, aligned to
+//!   the epoch. Monotone conditions (only gt/gte; temporal types) fire when they first hold;
+//!   the rest of the bucket is absorbed (no second alert). Other conditions are decided when
+//!   the bucket closes. Alert time = earliest event of the bucket.
+//! * **Sliding, monotone conditions**: the window is the last `span` of event time, ending at
+//!   each event. The group fires as soon as the condition holds over it. "Once per window":
+//!   the fired window `[first, first + span)` is then *closed*: its state is dropped and every
+//!   further event of the group before `first + span` is absorbed; the next event at or after
+//!   `first + span` opens a fresh window. So a burst fires once per `span`, even when it
+//!   straddles a clock boundary (where tumbling bins split it).
+//! * **Sliding, conditions with an upper bound** (lt/lte/eq/neq, ranges): "fewer than N in any
+//!   span" is not decidable per event, so windows are anchored at the group's first event:
+//!   `[t0, t0 + span)`, decided when the group's time passes `t0 + span` (or at flush); the next
+//!   event opens the next window.
+//!
+//! Per-event cost does not grow with window contents: distinct values live in a hash map
+//! (value hash → last-seen time) plus a time-ordered queue for expiry, compacted when it holds
+//! many stale entries; event times are run-length coded and coarsened (keeping the earlier time,
+//! so counts only err low) beyond the per-group cap.
+
+use super::condition::Condition;
+use super::spec::CorrelationType;
+use super::{AggConfig, AggStats, Firing, WindowMode};
+use std::collections::VecDeque;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// One correlation sharing an aggregation (several with a `reconwatch.merge` key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub kind: CorrelationType,
+    pub condition: Condition,
+    /// value_count: the value slot whose distinct count the condition tests.
+    pub slot: Option<usize>,
+}
+
+/// What one value slot keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SlotSpec {
+    /// Count distinct values.
+    pub distinct: bool,
+    /// List the values seen (capped at `max_listed_values`).
+    pub listed: bool,
+}
+
+/// What an aggregation computes: shared by all members of a merge group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggSpec {
+    /// Window length, ns.
+    pub span: i64,
+    /// Number of referenced rules (temporal types count them).
+    pub n_rules: usize,
+    pub members: Vec<Member>,
+    pub slots: Vec<SlotSpec>,
+}
+
+impl AggSpec {
+    /// True when every member can fire as soon as it holds.
+    pub fn monotone(&self) -> bool {
+        self.members.iter().all(|m| m.condition.is_monotone())
+    }
+}
+
+/// Identity hasher for keys that already are hashes.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type IdMap = hashbrown::HashMap<u64, i64, BuildHasherDefault<IdHasher>>;
+
+#[derive(Debug, Default)]
+struct SlotState {
+    /// value hash → last time seen.
+    seen: IdMap,
+    /// Sliding: (time, hash) in time order, possibly stale (superseded by a later sighting).
+    queue: VecDeque<(i64, u64)>,
+    saturated: bool,
+    /// (hash, last seen, text), first values seen, capped.
+    listed: Vec<(u64, i64, String)>,
+}
+
+/// An observation ready to be applied: owned, so it can wait in a reorder buffer; pooled.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    pub time: i64,
+    pub rule: usize,
+    /// Per slot: present?, hash, text (only kept for listed slots).
+    pub present: Vec<bool>,
+    pub hashes: Vec<u64>,
+    pub texts: Vec<String>,
+}
+
+/// The window state of one group.
+#[derive(Debug)]
+pub(crate) struct Win {
+    active: bool,
+    start: i64,
+    fired: bool,
+    closed_until: i64,
+    first: i64,
+    last: i64,
+    count: u64,
+    times: VecDeque<(i64, u64)>,
+    slots: Vec<SlotState>,
+    rules_last: Vec<i64>,
+    chain: Vec<i64>,
+}
+
+const NEVER: i64 = i64::MIN;
+
+impl Win {
+    pub fn new(spec: &AggSpec) -> Win {
+        Win {
+            active: false,
+            start: 0,
+            fired: false,
+            closed_until: NEVER,
+            first: 0,
+            last: 0,
+            count: 0,
+            times: VecDeque::new(),
+            slots: spec.slots.iter().map(|_| SlotState::default()).collect(),
+            rules_last: vec![NEVER; spec.n_rules],
+            chain: vec![NEVER; spec.n_rules],
+        }
+    }
+
+    fn reset(&mut self) {
+        self.active = false;
+        self.fired = false;
+        self.count = 0;
+        self.times.clear();
+        for s in &mut self.slots {
+            s.seen.clear();
+            s.queue.clear();
+            s.saturated = false;
+            s.listed.clear();
+        }
+        self.rules_last.fill(NEVER);
+        self.chain.fill(NEVER);
+    }
+
+    /// End of the current window, if one is open and decided at its end.
+    pub fn end(&self, spec: &AggSpec, cfg: &AggConfig) -> Option<i64> {
+        let anchored = cfg.mode == WindowMode::Tumbling || !spec.monotone();
+        (self.active && anchored).then(|| self.start.saturating_add(spec.span))
+    }
+
+    /// Applies one in-order observation; a firing, if any, is pushed to `out`.
+    pub fn add(
+        &mut self,
+        spec: &AggSpec,
+        cfg: &AggConfig,
+        p: &Pending,
+        key: &[Box<str>],
+        stats: &mut AggStats,
+        out: &mut Vec<Firing>,
+    ) {
+        let t = p.time;
+        let monotone = spec.monotone();
+        if cfg.mode == WindowMode::Sliding && monotone {
+            if t < self.closed_until {
+                stats.absorbed += 1;
+                return;
+            }
+            let cut = t.saturating_sub(spec.span);
+            self.expire(cut);
+            if !self.active {
+                self.reset();
+                self.active = true;
+            }
+            self.insert(spec, cfg, p, true, stats);
+            if let Some(f) = self.evaluate(spec, cut, false, key) {
+                self.closed_until = f.first.saturating_add(spec.span);
+                out.push(f);
+                stats.firings += 1;
+                self.reset();
+            }
+            return;
+        }
+        // Tumbling, or anchored sliding windows for conditions decided at window end.
+        let start = match cfg.mode {
+            WindowMode::Tumbling => t.div_euclid(spec.span).saturating_mul(spec.span),
+            WindowMode::Sliding if self.active && t < self.start.saturating_add(spec.span) => self.start,
+            WindowMode::Sliding => t,
+        };
+        if self.active && start != self.start {
+            self.close(spec, key, stats, out);
+        }
+        if !self.active {
+            self.reset();
+            self.active = true;
+            self.start = start;
+            self.first = t;
+        }
+        if self.fired {
+            stats.absorbed += 1;
+            return;
+        }
+        self.insert(spec, cfg, p, false, stats);
+        if monotone {
+            if let Some(f) = self.evaluate(spec, NEVER, false, key) {
+                out.push(f);
+                stats.firings += 1;
+                self.fired = true;
+                // Nothing more is needed from this window; free its memory now.
+                let (start, first) = (self.start, self.first);
+                self.reset();
+                (self.active, self.fired, self.start, self.first) = (true, true, start, first);
+            }
+        }
+    }
+
+    /// Closes the open window: conditions decided at window end are evaluated.
+    pub fn close(&mut self, spec: &AggSpec, key: &[Box<str>], stats: &mut AggStats, out: &mut Vec<Firing>) {
+        if self.active && !self.fired && !spec.monotone() {
+            if let Some(f) = self.evaluate(spec, NEVER, true, key) {
+                out.push(f);
+                stats.firings += 1;
+            }
+        }
+        self.reset();
+    }
+
+    fn expire(&mut self, cut: i64) {
+        while let Some(&(t, n)) = self.times.front() {
+            if t > cut {
+                break;
+            }
+            self.count -= n.min(self.count);
+            self.times.pop_front();
+        }
+        for s in &mut self.slots {
+            while let Some(&(t, h)) = s.queue.front() {
+                if t > cut {
+                    break;
+                }
+                s.queue.pop_front();
+                if s.seen.get(&h) == Some(&t) {
+                    s.seen.remove(&h);
+                }
+            }
+            s.listed.retain(|(_, last, _)| *last > cut);
+        }
+        if self.times.is_empty() {
+            self.active = false;
+        }
+    }
+
+    fn insert(&mut self, spec: &AggSpec, cfg: &AggConfig, p: &Pending, sliding: bool, stats: &mut AggStats) {
+        let t = p.time;
+        self.count += 1;
+        self.last = t;
+        if sliding {
+            match self.times.back_mut() {
+                Some((bt, n)) if *bt == t => *n += 1,
+                _ => self.times.push_back((t, 1)),
+            }
+            if self.times.len() > cfg.max_values_per_group.max(16) {
+                coarsen(&mut self.times);
+                stats.coarsened += 1;
+            }
+            self.first = self.times.front().map_or(t, |x| x.0);
+        }
+        for (i, (s, sp)) in self.slots.iter_mut().zip(&spec.slots).enumerate() {
+            if !p.present[i] {
+                continue;
+            }
+            let h = p.hashes[i];
+            if sp.distinct {
+                let len = s.seen.len();
+                match s.seen.get_mut(&h) {
+                    Some(last) => *last = t,
+                    None if len >= cfg.max_values_per_group => {
+                        s.saturated = true;
+                        stats.values_dropped += 1;
+                    }
+                    None => {
+                        s.seen.insert(h, t);
+                    }
+                }
+                if sliding {
+                    s.queue.push_back((t, h));
+                    if s.queue.len() > 2 * s.seen.len() + 64 {
+                        let mut live: Vec<(i64, u64)> = s.seen.iter().map(|(h, t)| (*t, *h)).collect();
+                        live.sort_unstable();
+                        s.queue.clear();
+                        s.queue.extend(live);
+                    }
+                }
+            }
+            if sp.listed {
+                if let Some(e) = s.listed.iter_mut().find(|e| e.0 == h) {
+                    e.1 = t;
+                } else if s.listed.len() < cfg.max_listed_values {
+                    s.listed.push((h, t, p.texts[i].clone()));
+                }
+            }
+        }
+        if p.rule < self.rules_last.len() {
+            self.rules_last[p.rule] = t;
+            let r = p.rule;
+            if r == 0 {
+                self.chain[0] = t;
+            } else if self.chain[r - 1] != NEVER {
+                self.chain[r] = self.chain[r].max(self.chain[r - 1]);
+            }
+        }
+    }
+
+    /// Evaluates every member; `cut`: events at or before it are outside the window.
+    fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &[Box<str>]) -> Option<Firing> {
+        let rules_seen: Vec<usize> = (0..self.rules_last.len()).filter(|&i| self.rules_last[i] > cut).collect();
+        let mut held = Vec::new();
+        for (i, m) in spec.members.iter().enumerate() {
+            let n = match m.kind {
+                CorrelationType::EventCount => self.count,
+                CorrelationType::ValueCount => m.slot.map_or(0, |s| self.slots[s].seen.len() as u64),
+                CorrelationType::Temporal => rules_seen.len() as u64,
+                CorrelationType::TemporalOrdered => {
+                    let done = self.chain.last().is_some_and(|&c| c != NEVER && c > cut);
+                    if done {
+                        spec.n_rules as u64
+                    } else {
+                        0
+                    }
+                }
+            };
+            if m.condition.holds(n) {
+                held.push(i);
+            }
+        }
+        if held.is_empty() {
+            return None;
+        }
+        Some(Firing {
+            group: key.iter().map(|k| k.to_string()).collect(),
+            first: self.first,
+            last: self.last,
+            count: self.count,
+            distinct: self.slots.iter().map(|s| s.seen.len() as u64).collect(),
+            saturated: self.slots.iter().map(|s| s.saturated).collect(),
+            values: self.slots.iter().map(|s| s.listed.iter().map(|e| e.2.clone()).collect()).collect(),
+            rules_seen,
+            held,
+            at_close,
+        })
+    }
+}
+
+/// Halves a run-length time queue by merging neighbours, keeping the earlier time (the merged
+/// events then expire early: counts err low, never high).
+fn coarsen(q: &mut VecDeque<(i64, u64)>) {
+    let old: Vec<(i64, u64)> = q.drain(..).collect();
+    for pair in old.chunks(2) {
+        let n = pair.iter().map(|x| x.1).sum();
+        q.push_back((pair[0].0, n));
+    }
+}

@@ -1,0 +1,307 @@
+//! The detection engine: Sigma detection rules routed by event class, feeding Sigma correlation
+//! rules (chains included), producing [`Alert`]s.
+//!
+//! Semantics:
+//! - An event is only tested against the detection rules of its [`EventClass`].
+//! - A rule referenced by a correlation does not emit alerts of its own unless a correlation that
+//!   references it says `generate: true` (Sigma correlation specification, "Generate").
+//! - Correlations whose custom `reconwatch.merge` keys are equal share one aggregation (same
+//!   rules, group-by, timespan and aliases required) and emit one alert per window and group,
+//!   attributed to the first member (in load order) whose condition held; the alert's evidence
+//!   names every condition that held.
+//! - A chained correlation sees each firing of the inner correlation as one event at the time of
+//!   the last event the inner one counted, whose fields are the inner group-by values. A
+//!   correlation that feeds another runs with lateness 0 (its late events are dropped and
+//!   counted), so that its firings reach the outer one in event-time order.
+//! - Event time drives every window; see [`crate::correlation`] for windows, lateness and caps.
+
+mod alert;
+mod plan;
+
+use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Firing, Observation, OutputKind, WindowMode};
+use crate::{Alert, DetectionRule, RuleError, RuleMeta, RuleSet};
+use event::{Event, EventClass, FieldId, Record};
+
+/// How the engine windows and bounds correlations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub window: WindowMode,
+    /// Out-of-order tolerance, ns of event time (per correlation group).
+    pub lateness: i64,
+    /// Live groups kept per correlation (or merge group).
+    pub max_groups: usize,
+    /// Distinct values kept per group and value field.
+    pub max_values_per_group: usize,
+    /// Values listed in alerts (`values(F)` outputs, evidence), per field.
+    pub max_listed_values: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            window: WindowMode::Sliding,
+            lateness: 5 * event::NANOS_PER_SEC,
+            max_groups: 100_000,
+            max_values_per_group: 100_000,
+            max_listed_values: 20,
+        }
+    }
+}
+
+/// Counters since the engine was built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub events: u64,
+    pub events_per_class: Vec<(EventClass, u64)>,
+    /// Detection rule id → events matched.
+    pub matches_per_rule: Vec<(String, u64)>,
+    /// Rule id (detection or correlation) → alerts emitted.
+    pub alerts_per_rule: Vec<(String, u64)>,
+    /// Correlation state, summed over all aggregations: groups live/peak/evicted/expired,
+    /// observations late-dropped or absorbed, values dropped.
+    pub correlation: AggStats,
+}
+
+/// Where a value of an observation comes from.
+#[derive(Debug, Clone)]
+enum Src {
+    Field(FieldId),
+    /// The n-th group-by value of an inner correlation's firing.
+    Group(usize),
+    Missing,
+}
+
+/// How matches of one referenced rule feed one aggregation.
+#[derive(Debug, Clone)]
+struct Feed {
+    unit: usize,
+    /// Index of the referenced rule in the correlation's `rules`.
+    rule: usize,
+    group: Vec<Src>,
+    /// Per value slot: the fields forming the value (several: a tuple).
+    slots: Vec<Vec<Src>>,
+}
+
+struct Det {
+    rule: DetectionRule,
+    fields: Vec<(String, FieldId)>,
+    emits: bool,
+    feeds: Vec<Feed>,
+    matches: u64,
+    alerts: u64,
+}
+
+struct Corr {
+    meta: RuleMeta,
+    spec: CorrelationSpec,
+    emits: bool,
+    feeds: Vec<Feed>,
+    alerts: u64,
+}
+
+/// One aggregation: a correlation, or a merge group of them.
+struct Unit {
+    agg: Aggregator,
+    /// Correlation indices, in member order.
+    members: Vec<usize>,
+    group_by: Vec<String>,
+    /// Field names of each value slot.
+    slot_fields: Vec<Vec<String>>,
+    /// Output columns (union over members) and the slot they read.
+    outputs: Vec<(String, OutputKind, Option<usize>)>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    bufs: Vec<String>,
+    present: Vec<bool>,
+    tmp: String,
+    firings: Vec<Firing>,
+}
+
+/// The engine. Build once per run (or per test), feed events in roughly time order.
+pub struct Engine {
+    cfg: EngineConfig,
+    dets: Vec<Det>,
+    by_class: [Vec<usize>; 5],
+    corrs: Vec<Corr>,
+    units: Vec<Unit>,
+    events: [u64; 5],
+    scratch: Scratch,
+    queue: std::collections::VecDeque<(usize, Firing)>,
+}
+
+fn class_index(c: EventClass) -> usize {
+    match c {
+        EventClass::DnsQuery => 0,
+        EventClass::DnsResponse => 1,
+        EventClass::DnsTransfer => 2,
+        EventClass::ProcessCreation => 3,
+        EventClass::Json => 4,
+    }
+}
+
+impl Engine {
+    /// Builds the engine: parses correlations, resolves their references by id or name, routes
+    /// detection rules by event class. Every problem found is returned.
+    pub fn new(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<RuleError>> {
+        plan::build(rules, cfg)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// Tests one event; alerts (detections, and correlations whose window decided) go to `out`.
+    pub fn process(&mut self, ev: &Event, out: &mut Vec<Alert>) {
+        let ci = class_index(ev.class());
+        self.events[ci] += 1;
+        let Engine { dets, by_class, units, scratch, queue, .. } = self;
+        for &d in &by_class[ci] {
+            let det = &mut dets[d];
+            if !det.rule.matches(ev) {
+                continue;
+            }
+            det.matches += 1;
+            if det.emits {
+                out.push(alert::detection(det, ev));
+                det.alerts += 1;
+            }
+            for feed in &det.feeds {
+                observe_event(&mut units[feed.unit], feed, ev, scratch);
+                queue.extend(scratch.firings.drain(..).map(|f| (feed.unit, f)));
+            }
+        }
+        if !self.queue.is_empty() {
+            self.drain(out);
+        }
+    }
+
+    /// End of input: applies buffered observations and decides every open window.
+    pub fn finish(&mut self, out: &mut Vec<Alert>) {
+        // Inner correlations of chains feed outer ones while flushing: repeat until quiet.
+        for _ in 0..=self.units.len() {
+            for u in 0..self.units.len() {
+                self.units[u].agg.flush(&mut self.scratch.firings);
+                self.queue.extend(self.scratch.firings.drain(..).map(|f| (u, f)));
+            }
+            if self.queue.is_empty() {
+                break;
+            }
+            self.drain(out);
+        }
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let mut correlation = AggStats::default();
+        for u in &self.units {
+            correlation.add(&u.agg.stats());
+        }
+        let mut alerts_per_rule: Vec<(String, u64)> =
+            self.dets.iter().map(|d| (d.rule.meta.id.clone(), d.alerts)).collect();
+        alerts_per_rule.extend(self.corrs.iter().map(|c| (c.meta.id.clone(), c.alerts)));
+        EngineStats {
+            events: self.events.iter().sum(),
+            events_per_class: EventClass::ALL.iter().map(|&c| (c, self.events[class_index(c)])).collect(),
+            matches_per_rule: self.dets.iter().map(|d| (d.rule.meta.id.clone(), d.matches)).collect(),
+            alerts_per_rule,
+            correlation,
+        }
+    }
+
+    /// Turns queued firings into alerts and feeds them to the correlations chained on them.
+    fn drain(&mut self, out: &mut Vec<Alert>) {
+        let Engine { cfg, corrs, units, scratch, queue, .. } = self;
+        while let Some((u, f)) = queue.pop_front() {
+            let unit = &units[u];
+            let held: Vec<usize> = f.held.iter().map(|&m| unit.members[m]).collect();
+            if let Some(&c) = held.iter().find(|&&c| corrs[c].emits) {
+                out.push(alert::correlation(&corrs[c], unit, &f, corrs, cfg));
+                corrs[c].alerts += 1;
+            }
+            for &c in &held {
+                for feed in &corrs[c].feeds {
+                    observe_firing(&mut units[feed.unit], feed, &f, scratch);
+                    queue.extend(scratch.firings.drain(..).map(|x| (feed.unit, x)));
+                }
+            }
+        }
+    }
+}
+
+fn fill(src: &Src, ev: Option<&Event>, firing: Option<&Firing>, tmp: &mut String, buf: &mut String) -> bool {
+    match (src, ev, firing) {
+        (Src::Field(id), Some(ev), _) => {
+            let v = ev.field(id);
+            match v.as_text(tmp) {
+                Some(s) => {
+                    buf.push_str(s);
+                    true
+                }
+                None => false,
+            }
+        }
+        (Src::Group(i), _, Some(f)) => match f.group.get(*i) {
+            Some(s) => {
+                buf.push_str(s);
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+fn observe_event(unit: &mut Unit, feed: &Feed, ev: &Event, s: &mut Scratch) {
+    observe(unit, feed, ev.time().0, Some(ev), None, s);
+}
+
+fn observe_firing(unit: &mut Unit, feed: &Feed, f: &Firing, s: &mut Scratch) {
+    observe(unit, feed, f.last, None, Some(f), s);
+}
+
+fn observe(unit: &mut Unit, feed: &Feed, time: i64, ev: Option<&Event>, f: Option<&Firing>, s: &mut Scratch) {
+    let ng = feed.group.len();
+    let n = ng + feed.slots.len();
+    if s.bufs.len() < n {
+        s.bufs.resize_with(n, String::new);
+    }
+    s.present.clear();
+    for (k, src) in feed.group.iter().enumerate() {
+        s.bufs[k].clear();
+        // A missing group-by field forms its own (empty) group, like KQL's summarize by.
+        fill(src, ev, f, &mut s.tmp, &mut s.bufs[k]);
+        s.present.push(true);
+    }
+    for (k, srcs) in feed.slots.iter().enumerate() {
+        let buf = &mut s.bufs[ng + k];
+        buf.clear();
+        let mut ok = true;
+        for (j, src) in srcs.iter().enumerate() {
+            if j > 0 {
+                buf.push_str(" | ");
+            }
+            ok &= fill(src, ev, f, &mut s.tmp, buf);
+        }
+        s.present.push(ok);
+    }
+    const STACK: usize = 16;
+    if n <= STACK {
+        let mut refs = [""; STACK];
+        let mut vals = [None; STACK];
+        for k in 0..n {
+            refs[k] = s.bufs[k].as_str();
+            vals[k] = s.present[k].then_some(refs[k]);
+        }
+        let obs = Observation { time, group: &refs[..ng], rule: feed.rule, values: &vals[ng..n] };
+        unit.agg.observe(&obs, &mut s.firings);
+    } else {
+        let refs: Vec<&str> = s.bufs[..n].iter().map(String::as_str).collect();
+        let vals: Vec<Option<&str>> = (0..n).map(|k| s.present[k].then_some(refs[k])).collect();
+        let obs = Observation { time, group: &refs[..ng], rule: feed.rule, values: &vals[ng..n] };
+        unit.agg.observe(&obs, &mut s.firings);
+    }
+}
+
+#[cfg(test)]
+mod tests;

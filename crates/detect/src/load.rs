@@ -1,0 +1,172 @@
+//! Loading rule files: YAML documents (multi-document files split by `---`), detection versus
+//! correlation rules, directories walked recursively.
+//!
+//! Quirks: `*.yml` and `*.yaml` files are rules, except SigmaHQ's `*.tests.yml` test-case files.
+//! Sigma v1 rule collections are honoured for `action: global` (the global document is deep-merged
+//! into every following document); `action: reset` and `action: repeat` are rejected. A file is
+//! loaded as a unit: if one document fails, the file's rules are all rejected (correlation rules
+//! refer to rules of the same file), and every failing document is reported.
+
+use crate::rule::{RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
+use crate::sigma::{CompileOptions, DetectionRule};
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value as Yaml};
+use std::path::{Path, PathBuf};
+
+/// One loaded rule.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    Detection(DetectionRule),
+    Correlation(RawCorrelation),
+}
+
+/// All rules loaded from a set of paths.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub detections: Vec<DetectionRule>,
+    pub correlations: Vec<RawCorrelation>,
+}
+
+impl RuleSet {
+    fn push(&mut self, r: Rule) {
+        match r {
+            Rule::Detection(d) => self.detections.push(d),
+            Rule::Correlation(c) => self.correlations.push(c),
+        }
+    }
+}
+
+/// Loads the rules of one file's text. `file` is used in errors and [`RuleMeta::file`].
+pub fn load_str(text: &str, file: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
+    load_str_with(text, file, &CompileOptions::default())
+}
+
+/// [`load_str`] with compile options (placeholder values).
+pub fn load_str_with(text: &str, file: &Path, opts: &CompileOptions) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    let mut global: Option<Mapping> = None;
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let doc = match Yaml::deserialize(de) {
+            Ok(d) => d,
+            Err(e) => {
+                let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+                let message = e.to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+                errors.push(RuleError::new(file, None, RuleErrorKind::Yaml { line, column, message }));
+                // The parser cannot resynchronise after a syntax error.
+                break;
+            }
+        };
+        let mut doc = match doc {
+            Yaml::Null => continue,
+            Yaml::Mapping(m) => m,
+            _ => {
+                errors.push(RuleError::new(file, None, RuleErrorKind::NotAMap));
+                continue;
+            }
+        };
+        match doc.get("action").and_then(Yaml::as_str) {
+            Some("global") => {
+                doc.remove("action");
+                global = Some(doc);
+                continue;
+            }
+            Some(a @ ("reset" | "repeat")) => {
+                let title = doc.get("title").and_then(Yaml::as_str);
+                let kind = RuleErrorKind::Unsupported(format!("Sigma v1 rule collection `action: {a}`"));
+                errors.push(RuleError::new(file, title, kind));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(g) = &global {
+            doc = merge(g.clone(), doc);
+        }
+        match load_doc(&doc, file, opts) {
+            Ok(r) => rules.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+fn load_doc(doc: &Mapping, file: &Path, opts: &CompileOptions) -> Result<Rule, RuleError> {
+    if let Some(body) = doc.get("correlation") {
+        let meta = RuleMeta::from_yaml(doc, file)?;
+        return Ok(Rule::Correlation(RawCorrelation { meta, body: body.clone() }));
+    }
+    if doc.contains_key("filter") && !doc.contains_key("detection") {
+        let title = doc.get("title").and_then(Yaml::as_str);
+        return Err(RuleError::new(file, title, RuleErrorKind::Unsupported("Sigma filter documents".into())));
+    }
+    DetectionRule::from_yaml(doc, file, opts).map(Rule::Detection)
+}
+
+/// Deep-merges `doc` over `base` (maps merge key by key; other values replace).
+fn merge(mut base: Mapping, doc: Mapping) -> Mapping {
+    for (k, v) in doc {
+        let merged = match (base.remove(&k), v) {
+            (Some(Yaml::Mapping(b)), Yaml::Mapping(d)) => Yaml::Mapping(merge(b, d)),
+            (_, v) => v,
+        };
+        base.insert(k, merged);
+    }
+    base
+}
+
+/// Loads rule files and directories (recursively, `*.yml`/`*.yaml` except `*.tests.yml`, in
+/// sorted order). Good files are kept; every failure is reported.
+pub fn load_paths(paths: &[PathBuf]) -> (RuleSet, Vec<RuleError>) {
+    load_paths_with(paths, &CompileOptions::default())
+}
+
+/// [`load_paths`] with compile options.
+pub fn load_paths_with(paths: &[PathBuf], opts: &CompileOptions) -> (RuleSet, Vec<RuleError>) {
+    let mut set = RuleSet::default();
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files, &mut errors);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => match load_str_with(&text, &f, opts) {
+                Ok(rules) => rules.into_iter().for_each(|r| set.push(r)),
+                Err(es) => errors.extend(es),
+            },
+            Err(e) => errors.push(RuleError::new(&f, None, RuleErrorKind::Io(e.to_string()))),
+        }
+    }
+    (set, errors)
+}
+
+/// Whether a file name is a rule file.
+pub fn is_rule_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.ends_with(".tests.yml")
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<RuleError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return errors.push(RuleError::new(dir, None, RuleErrorKind::Io(e.to_string()))),
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, files, errors);
+        } else if is_rule_file(&p) {
+            files.push(p);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Sigma detection rules (Sigma rules specification v2.x and modifiers appendix v2.1), compiled
+//! once into field tests over resolved [`FieldId`](event::FieldId)s and evaluated without
+//! allocating.
+//!
+//! What is rejected, with a located [`RuleError`]: unknown modifiers, nonsensical modifier
+//! combinations, time modifiers (`minute`, `hour`, ...), regular expressions the `regex` crate
+//! cannot run (look-around, back-references), `expand` placeholders without a value, Sigma v1
+//! aggregations in conditions, undefined identifiers and patterns matching nothing.
+
+mod compile;
+mod condition;
+mod modifier;
+mod strset;
+mod test;
+
+pub use compile::CompileOptions;
+
+use crate::rule::{scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
+use compile::Selection;
+use condition::Cond;
+use event::{EventClass, Record};
+use serde_yaml::{Mapping, Value as Yaml};
+use std::path::Path;
+
+/// A compiled Sigma detection rule.
+#[derive(Debug, Clone)]
+pub struct DetectionRule {
+    pub meta: RuleMeta,
+    pub logsource: LogSource,
+    /// Events of this class are the ones the rule applies to (from [`LogSource::event_class`]).
+    pub class: EventClass,
+    names: Vec<String>,
+    selections: Vec<Selection>,
+    condition: Cond,
+}
+
+impl DetectionRule {
+    /// Compiles a detection rule from one YAML document (a map with `detection:`).
+    pub fn from_yaml(doc: &Mapping, file: &Path, opts: &CompileOptions) -> Result<DetectionRule, RuleError> {
+        let meta = RuleMeta::from_yaml(doc, file)?;
+        let err = |kind| RuleError::new(file, Some(&meta.title), kind);
+        let logsource = LogSource::from_yaml(doc.get("logsource"))
+            .ok_or_else(|| err(RuleErrorKind::BadValue { at: "logsource".into(), expected: "a map" }))?;
+        let class = logsource.event_class();
+        let detection = match doc.get("detection") {
+            Some(Yaml::Mapping(m)) => m,
+            Some(_) => return Err(err(RuleErrorKind::BadValue { at: "detection".into(), expected: "a map" })),
+            None => return Err(err(RuleErrorKind::MissingKey { at: "detection" })),
+        };
+        let ctx = compile::Ctx { class, opts };
+        let mut names = Vec::new();
+        let mut selections = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
+        for (k, v) in detection {
+            let Some(name) = scalar_text(k) else {
+                return Err(err(RuleErrorKind::BadValue { at: "detection".into(), expected: "string keys" }));
+            };
+            match name.as_str() {
+                "condition" => match v {
+                    Yaml::Sequence(items) => {
+                        for it in items {
+                            conditions.push(scalar_text(it).ok_or_else(|| {
+                                err(RuleErrorKind::BadValue { at: "detection.condition".into(), expected: "strings" })
+                            })?);
+                        }
+                    }
+                    other => conditions.push(scalar_text(other).ok_or_else(|| {
+                        err(RuleErrorKind::BadValue { at: "detection.condition".into(), expected: "a string" })
+                    })?),
+                },
+                // Sigma v1: only meaningful with aggregations, which the condition rejects.
+                "timeframe" => {}
+                _ => {
+                    selections.push(compile::selection(&ctx, &name, v).map_err(err)?);
+                    names.push(name);
+                }
+            }
+        }
+        if conditions.is_empty() {
+            return Err(err(RuleErrorKind::MissingKey { at: "detection.condition" }));
+        }
+        let mut conds =
+            conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+        let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
+        Ok(DetectionRule { meta, logsource, class, names, selections, condition })
+    }
+
+    /// Whether the event matches the rule's condition. Does not check the event's class: the
+    /// caller routes events by [`DetectionRule::class`].
+    pub fn matches<R: Record + ?Sized>(&self, r: &R) -> bool {
+        self.condition.eval(&mut |i| self.selections[i].eval(r))
+    }
+
+    /// Names of the search identifiers that match the event (evidence for an alert), in rule
+    /// order. Allocates; meant for events that matched.
+    pub fn matched_selections<R: Record + ?Sized>(&self, r: &R) -> Vec<&str> {
+        self.names.iter().zip(&self.selections).filter(|(_, s)| s.eval(r)).map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// Names of the rule's search identifiers, in rule order.
+    pub fn selection_names(&self) -> &[String] {
+        &self.names
+    }
+}
