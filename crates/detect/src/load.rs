@@ -28,6 +28,34 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// A rule set of these rules.
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        let mut set = RuleSet::default();
+        for r in rules {
+            set.push(r);
+        }
+        set
+    }
+
+    /// Adds another set's rules after this one's.
+    pub fn extend(&mut self, other: RuleSet) {
+        self.detections.extend(other.detections);
+        self.correlations.extend(other.correlations);
+    }
+
+    pub fn len(&self) -> usize {
+        self.detections.len() + self.correlations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every rule's metadata, detections first, in load order.
+    pub fn metas(&self) -> impl Iterator<Item = &RuleMeta> {
+        self.detections.iter().map(|d| &d.meta).chain(self.correlations.iter().map(|c| &c.meta))
+    }
+
     fn push(&mut self, r: Rule) {
         match r {
             Rule::Detection(d) => self.detections.push(d),

@@ -68,6 +68,20 @@ const KNOWN_KEYS: &[&str] = &[
 
 impl RuleMeta {
     /// ATT&CK technique ids from `attack.tNNNN[.NNN]` tags, upper-cased (`T1590.002`).
+    /// The rule's custom `reconwatch:` attribute (alert_type, risk_score, allow, merge, output, ...).
+    pub fn reconwatch(&self) -> Option<&serde_json::Value> {
+        self.custom.iter().find(|(k, _)| k == "reconwatch").map(|(_, v)| v)
+    }
+
+    /// The allow-lists the rule opts into (`reconwatch.allow`).
+    pub fn allow_lists(&self) -> Vec<String> {
+        self.reconwatch()
+            .and_then(|rw| rw.get("allow"))
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
     pub fn techniques(&self) -> Vec<String> {
         self.tags
             .iter()

@@ -13,7 +13,7 @@ const CUSTOM_COLUMNS: &[(&str, &str)] =
     &[("alert_type", "AlertType"), ("risk_score", "RiskScore"), ("confidence", "Confidence")];
 
 fn custom_columns(meta: &RuleMeta, fields: &mut Vec<(String, Value)>) {
-    let Some((_, rw)) = meta.custom.iter().find(|(k, _)| k == "reconwatch") else { return };
+    let Some(rw) = meta.reconwatch() else { return };
     for (key, col) in CUSTOM_COLUMNS {
         if let Some(v) = rw.get(*key) {
             fields.push((col.to_string(), v.clone()));

@@ -23,7 +23,7 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
     let mut parsed: Vec<(RuleMeta, CorrelationSpec)> = Vec::new();
     for c in rules.correlations {
         let loc = Loc { file: c.meta.file.display().to_string(), title: c.meta.title.clone() };
-        let rw = c.meta.custom.iter().find(|(k, _)| k == "reconwatch").map(|(_, v)| v);
+        let rw = c.meta.reconwatch();
         match correlation::parse(&c.body, rw, &loc) {
             Ok(s) => parsed.push((c.meta, s)),
             Err(e) => errors.push(corr_error(&c.meta, e.what)),

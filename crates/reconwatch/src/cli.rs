@@ -1,0 +1,104 @@
+//! Command-line definitions (clap). Each subcommand's behaviour lives in its own module.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reconwatch",
+    version,
+    about = "Detects DNS reconnaissance (MITRE ATT&CK T1590.002) in DNS server, sensor and endpoint logs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hunt through log files: run the rules over them and report the alerts.
+    Hunt(HuntArgs),
+    /// List, validate and test detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// List the input formats reconwatch reads.
+    Formats,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowArg {
+    /// Any span of the rule's timespan (catches a burst that straddles a clock boundary).
+    Sliding,
+    /// Fixed buckets aligned to the epoch, exactly like KQL `bin(TimeGenerated, 10m)`.
+    Tumbling,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// Log files or directories (read recursively); `-` reads standard input. gzip is detected.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Input format instead of detecting it from the content (see `reconwatch formats`).
+    #[arg(long, value_name = "NAME")]
+    pub input_format: Option<String>,
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write alerts to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Correlation windows [default: sliding, or the config file's `hunt.window`].
+    #[arg(long, value_enum)]
+    pub window: Option<WindowArg>,
+    /// Configuration file: tuning (allow-lists) and engine settings. See examples/reconwatch.yml.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Additional Sigma rule files or directories.
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rules (use only --rules).
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Time zone for logs whose timestamps carry none (Windows DNS debug log): UTC, +02:00, ...
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// Do not print the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Colour in the table output [default: auto].
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (built-in, or those under PATH).
+    List {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Check that rules load; report every problem with its file and rule title.
+    Validate {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the rules' own test cases (`<rule>.tests.yml` beside each rule).
+    Test {
+        #[arg(value_name = "DIR")]
+        paths: Vec<PathBuf>,
+    },
+}
