@@ -1,11 +1,14 @@
 //! reconwatch input formats. Each format is one module exposing a [`FormatSpec`]; [`registry`]
 //! lists them all and picks one by sniffing the content.
 
+pub mod bind;
 mod error;
 pub mod input;
+mod localtime;
 mod reader;
 pub mod registry;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
+pub use localtime::Offset;
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
 pub use registry::{by_name, open_reader, sniff, FormatSpec, FORMATS};

@@ -1,0 +1,2 @@
+mod bind;
+mod windns_debug;

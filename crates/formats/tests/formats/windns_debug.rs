@@ -1,0 +1,1 @@
+//! The `windns-debug` format (Windows DNS Server debug log) on its fixtures.
