@@ -7,6 +7,7 @@ pub mod input;
 mod localtime;
 mod reader;
 pub mod registry;
+pub mod windns_debug;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use localtime::Offset;
