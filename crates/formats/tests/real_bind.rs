@@ -3,7 +3,7 @@
 //! `bind9-dnsutils`, `iproute2` (and `unshare` from util-linux); skips with a printed reason
 //! without them. The lab itself is `tests/lab/bind_lab.sh`; no packet leaves its namespaces.
 
-use event::{DnsEvent, DnsKind, Event, QType, TransferOutcome, Transport};
+use event::{DnsEvent, DnsKind, Event, QType, Rcode, TransferOutcome, Transport};
 use formats::{input, open_reader, ReadOptions, Rejects};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -70,6 +70,15 @@ fn read_all(path: &Path) -> (Vec<DnsEvent>, Rejects) {
     (events, rejects)
 }
 
+/// What identifies an event across the file channel and syslog (times differ slightly).
+fn key(e: &DnsEvent) -> String {
+    let transfer = e.transfer.map(|t| t.as_str());
+    format!(
+        "{:?} {:?} {:?} {:?} {} {transfer:?} {:?}",
+        e.kind, e.client_ip, e.client_port, e.qtype, e.name, e.transfer_records
+    )
+}
+
 fn ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
@@ -112,7 +121,8 @@ fn real_bind_queries_and_transfers() {
         if client == "127.0.0.1" {
             continue; // the lab's readiness probes
         }
-        assert_eq!(q.server_ip, ip("192.0.2.53"));
+        let server = if client.contains(':') { "2001:db8::53" } else { "192.0.2.53" };
+        assert_eq!(q.server_ip, ip(server));
         let view = if client == "10.0.0.5" { "internal" } else { "external" };
         assert_eq!(q.view.as_deref(), Some(view), "{q:?}");
         let is_xfr = matches!(q.qtype, Some(QType::AXFR | QType::IXFR));
@@ -131,9 +141,10 @@ fn real_bind_queries_and_transfers() {
         ("198.51.100.7", "MX", 1),
         ("198.51.100.7", "NS", 1),
         ("198.51.100.7", "TXT", 1),
+        ("2001:db8::7", "A", 1),
         ("203.0.113.9", "A", 2),
         ("203.0.113.9", "AAAA", 1),
-        ("203.0.113.9", "AXFR", 1),
+        ("203.0.113.9", "AXFR", 2),
         ("203.0.113.9", "IXFR", 1),
     ]
     .into_iter()
@@ -144,23 +155,47 @@ fn real_bind_queries_and_transfers() {
     let got: Vec<_> = transfers
         .iter()
         .map(|t| {
-            assert_eq!((t.kind, t.name.as_str()), (DnsKind::Transfer, "example.test"));
-            (t.client_ip.unwrap().to_string(), t.qtype, t.transfer, t.transfer_records, t.view.as_deref().unwrap())
+            assert_eq!(t.kind, DnsKind::Transfer);
+            let who = (t.client_ip.unwrap().to_string(), t.name.as_str(), t.view.as_deref().unwrap());
+            (who, t.qtype, t.transfer, t.transfer_records, t.rcode)
         })
         .collect();
     use TransferOutcome::*;
+    let (a, b, int) = ("198.51.100.7", "203.0.113.9", "10.0.0.5");
+    let (ext, t) = ("external", "example.test");
     let want = vec![
-        ("198.51.100.7", QType::AXFR, Started, None, "external"),
-        ("198.51.100.7", QType::AXFR, Completed, Some(9), "external"),
-        ("198.51.100.7", QType::IXFR, Started, None, "external"),
-        ("198.51.100.7", QType::IXFR, Completed, Some(9), "external"),
-        ("203.0.113.9", QType::AXFR, Denied, None, "external"),
-        ("203.0.113.9", QType::IXFR, Denied, None, "external"),
-        ("10.0.0.5", QType::AXFR, Started, None, "internal"),
-        ("10.0.0.5", QType::AXFR, Completed, Some(9), "internal"),
+        ((a, t, ext), Some(QType::AXFR), Started, None, None),
+        ((a, t, ext), Some(QType::AXFR), Completed, Some(9), None),
+        ((a, t, ext), Some(QType::IXFR), Started, None, None),
+        ((a, t, ext), Some(QType::IXFR), Completed, Some(9), None),
+        ((b, t, ext), Some(QType::AXFR), Denied, None, Some(Rcode::REFUSED)),
+        ((b, t, ext), Some(QType::IXFR), Denied, None, Some(Rcode::REFUSED)),
+        ((b, "example.org", ext), None, Failed, None, Some(Rcode::NOTAUTH)),
+        ((int, t, "internal"), Some(QType::AXFR), Started, None, None),
+        ((int, t, "internal"), Some(QType::AXFR), Completed, Some(9), None),
     ];
-    let want: Vec<_> = want.into_iter().map(|(c, q, o, n, v)| (c.to_string(), Some(q), Some(o), n, v)).collect();
+    let want: Vec<_> =
+        want.into_iter().map(|((c, n, v), q, o, r, rc)| ((c.to_string(), n, v), q, Some(o), r, rc)).collect();
     assert_eq!(got, want);
+
+    // The same run through syslog: every file event once, with the syslog host as the server.
+    let mut file_events: Vec<DnsEvent> = queries.iter().chain(&transfers).cloned().collect();
+    file_events.sort_by_key(key);
+    for f in ["syslog-3164.log", "syslog-5424.log", "syslog-3339.log"] {
+        let path = dir.join("log").join(f);
+        if !path.exists() {
+            println!("SKIPPED real_bind syslog part ({f}): rsyslogd not installed (apt-get install -y rsyslog)");
+            continue;
+        }
+        let (mut events, rej) = read_all(&path);
+        assert_eq!(rej.count, 0, "{f}: {:?}", rej.kept);
+        events.sort_by_key(key);
+        assert_eq!(events.iter().map(key).collect::<Vec<_>>(), file_events.iter().map(key).collect::<Vec<_>>(), "{f}");
+        for (s, e) in events.iter().zip(&file_events) {
+            assert_eq!(s.server, "ns1", "{f}");
+            assert!((s.time.0 - e.time.0).abs() < 1_100_000_000, "{f}: {} vs {}", s.time, e.time);
+        }
+    }
     drop(lab);
     assert!(!dir.exists() || std::env::var_os("RW_KEEP_LAB").is_some());
 }

@@ -89,7 +89,9 @@ fn rfc5424<'a>(s: &'a str, h: &mut Header<'a>) -> Result<(), RecordError> {
     } else {
         s
     };
-    h.msg = msg.strip_prefix('\u{feff}').unwrap_or(msg);
+    // rsyslog's RFC 5424 template writes the legacy message with its leading space.
+    let msg = msg.strip_prefix('\u{feff}').unwrap_or(msg);
+    h.msg = msg.trim_start_matches(' ');
     Ok(())
 }
 
@@ -241,6 +243,8 @@ mod tests {
         assert_eq!((h.host, h.msg), (Some("ns2"), "client y"));
         let h = parse(r#"<30>1 2026-11-27T13:14:15Z ns2 named 77 - [a b="x\]y"][c] client z"#, &ctx()).unwrap();
         assert_eq!(h.msg, "client z");
+        let h = parse("<30>1 2026-11-27T13:14:15Z ns1 named 642 - -  queries: info: client v", &ctx()).unwrap();
+        assert_eq!((h.category, h.msg), (Some("queries"), "client v"));
         let h = parse("2026-11-27T13:14:15.000001+00:00 ns3 named[9]: client w", &ctx()).unwrap();
         assert_eq!((h.host, h.msg), (Some("ns3"), "client w"));
         assert!(parse("Nov 31 13:14:15 ns1 named[1]: x", &ctx()).is_err());
