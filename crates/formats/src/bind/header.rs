@@ -36,8 +36,8 @@ fn bad_time(s: &str) -> RecordError {
 
 /// Splits off the first space-separated token.
 fn token(s: &str) -> (&str, &str) {
-    match s.split_once(' ') {
-        Some((a, b)) => (a, b),
+    match memchr::memchr(b' ', s.as_bytes()) {
+        Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     }
 }
@@ -188,14 +188,26 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
     Ok(())
 }
 
-/// Strips `category: ` and `severity: ` (either, both, in BIND's order) from the message.
+/// Strips `category: ` and `severity: ` (either, both, in BIND's order) from the message. Both
+/// are single words ending in `:` (`debug 3:` aside), so only the first word is looked at.
 fn categories(h: &mut Header<'_>) {
     for _ in 0..2 {
-        let Some(i) = h.msg.find(": ") else { return };
-        let word = &h.msg[..i];
-        let is_severity = SEVERITIES.contains(&word)
-            || word.strip_prefix("debug ").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if is_severity && h.severity.is_none() {
+        let b = h.msg.as_bytes();
+        let Some(sp) = memchr::memchr(b' ', b) else { return };
+        let (word, next) = if sp > 0 && b[sp - 1] == b':' {
+            (&h.msg[..sp - 1], sp + 1)
+        } else if &b[..sp] == b"debug" {
+            // `debug N: `
+            let rest = &b[sp + 1..];
+            let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || rest.get(digits) != Some(&b':') || rest.get(digits + 1) != Some(&b' ') {
+                return;
+            }
+            (&h.msg[..sp + 1 + digits], sp + digits + 3)
+        } else {
+            return;
+        };
+        if (SEVERITIES.contains(&word) || word.starts_with("debug ")) && h.severity.is_none() {
             h.severity = Some(word);
         } else if h.category.is_none()
             && h.severity.is_none()
@@ -206,7 +218,7 @@ fn categories(h: &mut Header<'_>) {
         } else {
             return;
         }
-        h.msg = &h.msg[i + 2..];
+        h.msg = &h.msg[next..];
     }
 }
 
@@ -226,6 +238,8 @@ mod tests {
         let h = parse("2026-11-27T13:14:15.123Z security: error: zone", &ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-27T13:14:15.123Z");
         assert_eq!((h.category, h.severity, h.msg), (Some("security"), Some("error"), "zone"));
+        let h = parse("27-Nov-2026 13:14:15.123 resolver: debug 3: x y", &ctx()).unwrap();
+        assert_eq!((h.category, h.severity, h.msg), (Some("resolver"), Some("debug 3"), "x y"));
         let h = parse("client 1.2.3.4#5: query: x IN A +", &ctx()).unwrap();
         assert_eq!((h.time, h.category, h.msg), (None, None, "client 1.2.3.4#5: query: x IN A +"));
     }

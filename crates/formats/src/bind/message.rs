@@ -63,9 +63,11 @@ pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome
 fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<&'a str, RecordError> {
     let mut s = msg.strip_prefix("client ").ok_or(RecordError::MissingField("client"))?;
     if let Some(rest) = s.strip_prefix('@') {
-        s = rest.split_once(' ').ok_or(RecordError::Truncated("client prefix"))?.1;
+        s = &rest[memchr::memchr(b' ', rest.as_bytes()).ok_or(RecordError::Truncated("client prefix"))? + 1..];
     }
-    let hash = s.find('#').filter(|&i| !s[..i].contains(' ')).ok_or_else(|| malformed("client address", s))?;
+    let hash = memchr::memchr2(b'#', b' ', s.as_bytes())
+        .filter(|&i| s.as_bytes()[i] == b'#')
+        .ok_or_else(|| malformed("client address", s))?;
     let addr = &s[..hash];
     ev.client_ip = Some(parse_ip(addr).ok_or_else(|| RecordError::BadIp(RecordError::quote(addr)))?);
     s = &s[hash + 1..];
@@ -79,13 +81,14 @@ fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<&'a str, RecordE
     }
     if let Some(rest) = s.strip_prefix(" (") {
         // The query name BIND adds to the prefix; the body repeats it.
-        s = &rest[rest.find("): ").ok_or(RecordError::Truncated("client prefix"))? + 1..];
+        let close = memchr::memmem::find(rest.as_bytes(), b"): ").ok_or(RecordError::Truncated("client prefix"))?;
+        s = &rest[close + 1..];
     }
     s = s.strip_prefix(": ").ok_or(RecordError::Truncated("client prefix"))?;
     if let Some(rest) = s.strip_prefix("view ") {
-        let (view, rest) = rest.split_once(": ").ok_or(RecordError::Truncated("view"))?;
-        ev.view = Some(view.to_string());
-        s = rest;
+        let colon = memchr::memmem::find(rest.as_bytes(), b": ").ok_or(RecordError::Truncated("view"))?;
+        ev.view = Some(rest[..colon].to_string());
+        s = &rest[colon + 2..];
     }
     Ok(s)
 }
@@ -93,10 +96,10 @@ fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<&'a str, RecordE
 /// `NAME CLASS TYPE FLAGS [(SERVER)] [extras]`. Flags: `+`/`-` recursion desired, `S` signed,
 /// `E(n)` EDNS version n, `T` TCP, `D` DNSSEC OK, `C` checking disabled, `V`/`K` cookie.
 fn query(s: &str, ev: &mut DnsEvent) -> Result<(), RecordError> {
-    let mut it = s.split(' ');
-    let (Some(name), Some(class), Some(qtype), Some(flags)) = (it.next(), it.next(), it.next(), it.next()) else {
-        return Err(RecordError::Truncated("query"));
-    };
+    let (name, s) = word(s);
+    let (class, s) = word(s);
+    let (qtype, s) = word(s);
+    let (flags, s) = word(s);
     if name.is_empty() || class.is_empty() || qtype.is_empty() || flags.is_empty() {
         return Err(RecordError::Truncated("query"));
     }
@@ -108,12 +111,21 @@ fn query(s: &str, ev: &mut DnsEvent) -> Result<(), RecordError> {
     }
     ev.transport = Some(if flags.contains('T') { Transport::Tcp } else { Transport::Udp });
     ev.extra.push("Flags", flags);
-    if let Some(server) = it.next() {
+    let (server, _) = word(s);
+    if !server.is_empty() {
         let ip = server.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or(RecordError::Truncated("query"))?;
         ev.server_ip = Some(parse_ip(ip).ok_or_else(|| RecordError::BadIp(RecordError::quote(ip)))?);
     }
     ev.kind = DnsKind::Query;
     Ok(())
+}
+
+/// The text up to the next space, and the text after it.
+fn word(s: &str) -> (&str, &str) {
+    match memchr::memchr(b' ', s.as_bytes()) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
 }
 
 fn qclass(s: &str) -> Option<u16> {

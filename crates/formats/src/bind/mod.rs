@@ -68,7 +68,6 @@ pub struct BindReader {
     server: String,
     time: TimeCtx,
     skipped: u64,
-    buf: String,
 }
 
 impl BindReader {
@@ -79,7 +78,6 @@ impl BindReader {
             server: opts.server.clone().unwrap_or_default(),
             time: TimeCtx { offset, reference },
             skipped: 0,
-            buf: String::with_capacity(512),
         }
     }
 
@@ -89,51 +87,57 @@ impl BindReader {
     }
 }
 
+/// What one line turned out to be.
+enum Step {
+    Event,
+    Skip,
+    Reject(RecordError),
+}
+
+/// Parses one non-blank line into `out`.
+fn step(line: &str, time: &TimeCtx, server: &str, out: &mut Event) -> Step {
+    let h = match header::parse(line, time) {
+        Ok(h) => h,
+        Err(e) => return Step::Reject(e),
+    };
+    let client = h.msg.starts_with("client ");
+    let Some(t) = h.time else {
+        return if client {
+            Step::Reject(RecordError::MissingField("timestamp"))
+        } else if h.category.is_some() || h.syslog {
+            Step::Skip
+        } else {
+            Step::Reject(RecordError::Unrecognised(RecordError::quote(line)))
+        };
+    };
+    if !client || h.category.is_some_and(|c| !CATEGORIES.contains(&c)) {
+        return Step::Skip;
+    }
+    let debug = h.severity.is_some_and(|s| s.starts_with("debug"));
+    let ev = dns_slot(out);
+    match message::parse_client(h.msg, debug, ev) {
+        Ok(Outcome::Event) => {
+            ev.time = t;
+            ev.server.push_str(h.host.unwrap_or(server));
+            ev.source_format = SPEC.name;
+            Step::Event
+        }
+        Ok(Outcome::Skip) => Step::Skip,
+        Err(e) => Step::Reject(e),
+    }
+}
+
 impl EventReader for BindReader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
             let Some(line) = self.lines.next_line(rejects)? else { return Ok(false) };
-            if line.trim().is_empty() {
+            if line.trim_ascii().is_empty() {
                 continue;
             }
-            // A copy into a reused buffer, so the line can be read while rejects name the source.
-            self.buf.clear();
-            self.buf.push_str(line);
-            let line = self.buf.as_str();
-            let line_no = self.lines.line_no();
-            let h = match header::parse(line, &self.time) {
-                Ok(h) => h,
-                Err(e) => {
-                    rejects.push(&self.lines.source, line_no, e);
-                    continue;
-                }
-            };
-            let client = h.msg.starts_with("client ");
-            if h.time.is_none() {
-                if client {
-                    rejects.push(&self.lines.source, line_no, RecordError::MissingField("timestamp"));
-                } else if h.category.is_some() || h.syslog {
-                    self.skipped += 1;
-                } else {
-                    rejects.push(&self.lines.source, line_no, RecordError::Unrecognised(RecordError::quote(line)));
-                }
-                continue;
-            }
-            if !client || h.category.is_some_and(|c| !CATEGORIES.contains(&c)) {
-                self.skipped += 1;
-                continue;
-            }
-            let debug = h.severity.is_some_and(|s| s.starts_with("debug"));
-            let ev = dns_slot(out);
-            match message::parse_client(h.msg, debug, ev) {
-                Ok(Outcome::Event) => {
-                    ev.time = h.time.unwrap_or_default();
-                    ev.server.push_str(h.host.unwrap_or(&self.server));
-                    ev.source_format = SPEC.name;
-                    return Ok(true);
-                }
-                Ok(Outcome::Skip) => self.skipped += 1,
-                Err(e) => rejects.push(&self.lines.source, line_no, e),
+            match step(line, &self.time, &self.server, out) {
+                Step::Event => return Ok(true),
+                Step::Skip => self.skipped += 1,
+                Step::Reject(e) => rejects.push(&self.lines.source, self.lines.line_no(), e),
             }
         }
     }

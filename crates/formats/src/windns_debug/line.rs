@@ -68,11 +68,9 @@ pub fn parse_date(s: &str, order: DateOrder) -> Option<(i64, u32, u32)> {
 
 /// Splits off the next whitespace-separated token (runs of spaces are one separator).
 fn next_token(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim_start();
-    if s.is_empty() {
-        return None;
-    }
-    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    let start = s.bytes().position(|b| b != b' ' && b != b'\t')?;
+    let s = &s[start..];
+    let end = memchr::memchr2(b' ', b'\t', s.as_bytes()).unwrap_or(s.len());
     Some((&s[..end], &s[end..]))
 }
 
@@ -142,7 +140,12 @@ pub fn parse(line: &str, order: DateOrder, offset: Offset, ev: &mut DnsEvent) ->
         return Err(bad("flags", hex));
     }
     let rcode_word = words.last().ok_or_else(trunc)?;
+    // The common codes without `Rcode::parse`'s upper-casing allocation.
     let rcode = match rcode_word {
+        "NOERROR" => Rcode::NOERROR,
+        "NXDOMAIN" => Rcode::NXDOMAIN,
+        "SERVFAIL" => Rcode::SERVFAIL,
+        "REFUSED" => Rcode::REFUSED,
         "NOTIMPL" => Rcode(4),
         w => Rcode::parse(w).ok_or_else(|| bad("response code", w))?,
     };

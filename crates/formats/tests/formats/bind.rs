@@ -211,3 +211,27 @@ fn bind_fixtures_sniff_as_bind_and_windns_ones_do_not() {
         assert_ne!(sniff(&head).map(|s| s.name), Some("bind"));
     }
 }
+
+/// Throughput on generated print-time query lines (run with `--release -- --ignored`).
+#[test]
+#[ignore]
+fn throughput() {
+    let line = "27-Nov-2026 13:14:15.123 queries: info: client @0x7f3a2c0a8b68 198.51.100.7#53124 (www.example.com): \
+                view external: query: www.example.com IN A +E(0)K (192.0.2.53)\n";
+    let n = 1_000_000;
+    let data = line.repeat(n).into_bytes();
+    let src = Source { name: "gen".into(), path: None, reader: Box::new(std::io::Cursor::new(data)) };
+    let mut r = BindReader::new(src, &ReadOptions::default(), Offset(0), Timestamp(0));
+    let (mut out, mut rejects, mut count) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
+    let start = std::time::Instant::now();
+    while r.read(&mut out, &mut rejects).unwrap() {
+        count += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "bind: {count} events in {secs:.3} s = {:.0} events/s, {:.0} MB/s",
+        count as f64 / secs,
+        (n * line.len()) as f64 / secs / 1e6
+    );
+    assert_eq!((count, rejects.count), (n, 0));
+}

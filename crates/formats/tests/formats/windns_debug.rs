@@ -135,3 +135,27 @@ fn windns_fixtures_sniff_as_windns_and_bind_ones_do_not() {
         assert_ne!(sniff(&head).map(|s| s.name), Some("windns-debug"));
     }
 }
+
+/// Throughput on generated PACKET lines (run with `--release -- --ignored`).
+#[test]
+#[ignore]
+fn throughput() {
+    let line = "11/27/2026 1:14:15 PM 0E3C PACKET  000001D5E2B3C8E0 UDP Rcv 198.51.100.7    a1b2   Q [0001   D   \
+                NOERROR] A      (3)www(7)example(3)com(0)\r\n";
+    let n = 1_000_000;
+    let data = line.repeat(n).into_bytes();
+    let src = Source { name: "gen".into(), path: None, reader: Box::new(std::io::Cursor::new(data)) };
+    let mut r = WinDnsReader::new(src, &ReadOptions::default(), Offset(0), DateOrder::MonthFirst);
+    let (mut out, mut rejects, mut count) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
+    let start = std::time::Instant::now();
+    while r.read(&mut out, &mut rejects).unwrap() {
+        count += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "windns-debug: {count} events in {secs:.3} s = {:.0} events/s, {:.0} MB/s",
+        count as f64 / secs,
+        (n * line.len()) as f64 / secs / 1e6
+    );
+    assert_eq!((count, rejects.count), (n, 0));
+}
