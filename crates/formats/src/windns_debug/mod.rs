@@ -111,7 +111,6 @@ fn is_header(l: &str) -> bool {
     l.starts_with("DNS Server log file creation at")
         || l.starts_with("Log file wrap at")
         || l.starts_with("Message logging key")
-        || l.starts_with("DNS Server log")
 }
 
 fn is_details_start(l: &str) -> bool {
@@ -126,16 +125,20 @@ impl EventReader for WinDnsReader {
                 self.in_details = false;
                 continue;
             }
-            if self.in_details || l.starts_with([' ', '\t']) || is_header(l) {
+            let date_led = l.as_bytes()[0].is_ascii_digit();
+            if (self.in_details && !date_led) || l.starts_with([' ', '\t']) || is_header(l) {
                 self.skipped += 1;
                 continue;
             }
+            // A dump normally ends at a blank line; a date-led line ends it too, so no packet
+            // line is ever swallowed by a dump.
+            self.in_details = false;
             if is_details_start(l) {
                 self.in_details = true;
                 self.skipped += 1;
                 continue;
             }
-            if !l.as_bytes()[0].is_ascii_digit() {
+            if !date_led {
                 let err = RecordError::Unrecognised(RecordError::quote(l));
                 let n = self.lines.line_no();
                 rejects.push(&self.lines.source, n, err);
