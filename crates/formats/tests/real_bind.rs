@@ -36,11 +36,12 @@ struct Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        // Only our named: the pid file's process, if it still is a `named`.
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("named.pid")) {
+        // Only our daemons: the pid files' processes, if they still are what they were.
+        for (file, name) in [("named.pid", "named"), ("rsyslog.pid", "rsyslogd")] {
+            let Ok(pid) = std::fs::read_to_string(self.dir.join(file)) else { continue };
             let pid = pid.trim();
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if comm.trim() == "named" {
+            if comm.trim() == name {
                 let _ = Command::new("kill").arg(pid).status();
             }
         }

@@ -22,9 +22,13 @@ fn malformed(what: &'static str, detail: &str) -> RecordError {
 /// Parses a message starting with `client `; `ev` must be freshly reset. `debug` is true when
 /// the line's severity was a debug level.
 pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, RecordError> {
-    let body = client_prefix(msg, ev)?;
+    let Some(body) = client_prefix(msg, ev)? else { return Ok(Outcome::Skip) };
     if let Some(q) = body.strip_prefix("query: ") {
         query(q, ev)?;
+        return Ok(Outcome::Event);
+    }
+    if let Some(r) = body.strip_prefix("response: ") {
+        response(r, ev)?;
         return Ok(Outcome::Event);
     }
     if let Some(t) = body.strip_prefix("transfer of '") {
@@ -59,11 +63,15 @@ pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome
     Ok(Outcome::Skip)
 }
 
-/// `client [@0x7f…] ADDR#PORT[/key NAME][ (QNAME)]: [view NAME: ]` → the rest.
-fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<&'a str, RecordError> {
+/// `client [@0x7f…] ADDR#PORT[/key NAME][ (QNAME)]: [view NAME: ]` → the rest; `None` for BIND's
+/// `(no-peer)` clients (internal requests, no address to report).
+fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<Option<&'a str>, RecordError> {
     let mut s = msg.strip_prefix("client ").ok_or(RecordError::MissingField("client"))?;
     if let Some(rest) = s.strip_prefix('@') {
         s = &rest[memchr::memchr(b' ', rest.as_bytes()).ok_or(RecordError::Truncated("client prefix"))? + 1..];
+    }
+    if s.starts_with("(no-peer)") {
+        return Ok(None);
     }
     let hash = memchr::memchr2(b'#', b' ', s.as_bytes())
         .filter(|&i| s.as_bytes()[i] == b'#')
@@ -90,33 +98,65 @@ fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<&'a str, RecordE
         ev.view = Some(rest[..colon].to_string());
         s = &rest[colon + 2..];
     }
-    Ok(s)
+    Ok(Some(s))
 }
 
 /// `NAME CLASS TYPE FLAGS [(SERVER)] [extras]`. Flags: `+`/`-` recursion desired, `S` signed,
 /// `E(n)` EDNS version n, `T` TCP, `D` DNSSEC OK, `C` checking disabled, `V`/`K` cookie.
 fn query(s: &str, ev: &mut DnsEvent) -> Result<(), RecordError> {
+    let s = question(s, "query", ev)?;
+    let (flags, s) = word(s);
+    flags_and_server(flags, s, "query", ev)?;
+    ev.kind = DnsKind::Query;
+    Ok(())
+}
+
+/// `response: NAME CLASS TYPE RCODE ANSWERS AUTHORITY ADDITIONAL FLAGS (SERVER)` (the `responses`
+/// category of the BIND 9.21 development series).
+fn response(s: &str, ev: &mut DnsEvent) -> Result<(), RecordError> {
+    let s = question(s, "response", ev)?;
+    let (rcode, s) = word(s);
+    let (answers, s) = word(s);
+    let (_authority, s) = word(s);
+    let (_additional, s) = word(s);
+    let (flags, s) = word(s);
+    ev.rcode = Some(Rcode::parse(rcode).ok_or_else(|| malformed("response code", rcode))?);
+    ev.answer_count = Some(answers.parse().map_err(|_| malformed("answer count", answers))?);
+    flags_and_server(flags, s, "response", ev)?;
+    ev.kind = DnsKind::Response;
+    Ok(())
+}
+
+/// `NAME CLASS TYPE ` → the rest.
+fn question<'a>(s: &'a str, what: &'static str, ev: &mut DnsEvent) -> Result<&'a str, RecordError> {
     let (name, s) = word(s);
     let (class, s) = word(s);
     let (qtype, s) = word(s);
-    let (flags, s) = word(s);
-    if name.is_empty() || class.is_empty() || qtype.is_empty() || flags.is_empty() {
-        return Err(RecordError::Truncated("query"));
+    if name.is_empty() || class.is_empty() || qtype.is_empty() || s.is_empty() {
+        return Err(RecordError::Truncated(what));
     }
     ev.set_name(name);
     ev.qclass = Some(qclass(class).ok_or_else(|| malformed("query class", class))?);
     ev.qtype = Some(QType::parse(qtype).ok_or_else(|| malformed("query type", qtype))?);
+    Ok(s)
+}
+
+/// `FLAGS [(SERVER)] [[ECS …]]`; the server is `addr`, or `addr#port` (9.21 series).
+fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEvent) -> Result<(), RecordError> {
+    if flags.is_empty() {
+        return Err(RecordError::Truncated(what));
+    }
     if !flags.starts_with(['+', '-']) || !flags[1..].bytes().all(|b| b"SETDCVK()".contains(&b) || b.is_ascii_digit()) {
         return Err(malformed("query flags", flags));
     }
     ev.transport = Some(if flags.contains('T') { Transport::Tcp } else { Transport::Udp });
     ev.extra.push("Flags", flags);
-    let (server, _) = word(s);
+    let (server, _) = word(rest);
     if !server.is_empty() {
-        let ip = server.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or(RecordError::Truncated("query"))?;
-        ev.server_ip = Some(parse_ip(ip).ok_or_else(|| RecordError::BadIp(RecordError::quote(ip)))?);
+        let inner = server.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or(RecordError::Truncated(what))?;
+        let ip = inner.rsplit_once('#').map_or(inner, |(ip, _)| ip);
+        ev.server_ip = Some(parse_ip(ip).ok_or_else(|| RecordError::BadIp(RecordError::quote(inner)))?);
     }
-    ev.kind = DnsKind::Query;
     Ok(())
 }
 
@@ -231,6 +271,30 @@ mod tests {
         assert!(matches!(ev("client 198.51.100.7#1024: query: a IN A + (192.0.2"), Err(RecordError::Truncated(_))));
         assert!(matches!(ev("client @0x7f 198.51.100.7#10 (www.ex"), Err(RecordError::Truncated(_))));
         assert_eq!(ev("client 198.51.100.7#1024: query (cache) 'a/A/IN' denied").unwrap().0, Outcome::Skip);
+        assert_eq!(ev("client @0x7f1 (no-peer): view v: query: a IN A +").unwrap().0, Outcome::Skip);
+        // The 9.21 series writes the server as a socket address.
+        let (_, e) =
+            ev("client @0x7f1 198.51.100.7#1 (a): query: a IN A +E(0)K (192.0.2.53#53) [ECS 192.0.2.0/24/0]").unwrap();
+        assert_eq!(e.server_ip, Some("192.0.2.53".parse().unwrap()));
+        let (_, e) = ev("client @0x7f1 2001:db8::7#1 (a): query: a IN A + (2001:db8::53#53)").unwrap();
+        assert_eq!(e.server_ip, Some("2001:db8::53".parse().unwrap()));
+    }
+
+    #[test]
+    fn responses_category() {
+        let (o, e) = ev("client @0x7f1 198.51.100.7#53124 (www.example.com): view v: response: www.example.com IN A \
+                         NOERROR 1 0 1 +E(0)K (192.0.2.53)")
+        .unwrap();
+        assert_eq!(
+            (o, e.kind, e.rcode, e.answer_count),
+            (Outcome::Event, DnsKind::Response, Some(Rcode::NOERROR), Some(1))
+        );
+        assert_eq!((e.qtype, e.server_ip), (Some(QType::A), Some("192.0.2.53".parse().unwrap())));
+        assert!(matches!(
+            ev("client 198.51.100.7#1: response: a IN A NOERROR x 0 0 + (192.0.2.53)"),
+            Err(RecordError::Malformed { .. })
+        ));
+        assert!(matches!(ev("client 198.51.100.7#1: response: a IN A"), Err(RecordError::Truncated(_))));
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   day after it (December lines read in January).
 //! - The client prefix: with or without `@0x…` (9.11+), `(QNAME)` (9.10+), `/key NAME` (TSIG),
 //!   `view NAME:`; IPv4 and IPv6 `ADDR#PORT`.
+//! - The server address in parentheses: `addr`, or `addr#port` in the 9.21 development series.
+//! - The `responses` category (9.21 development series): `response: NAME CLASS TYPE RCODE AN NS AR FLAGS (SERVER)`
+//!   → `DnsKind::Response` with rcode and answer count (the query is counted by its own line).
 //! - Flags: `+`/`-` recursion desired, `S` signed, `E(n)` EDNS, `T` TCP (→ transport), `D` DO,
 //!   `C` CD, `V`/`K` cookies; kept verbatim in the `Flags` extra.
 //! - Transfers are `DnsKind::Transfer`: `started` → Started, `ended` → Completed with records and
@@ -48,7 +51,7 @@ pub static SPEC: FormatSpec = FormatSpec {
 };
 
 /// Categories whose client lines can be events.
-const CATEGORIES: [&str; 5] = ["queries", "xfer-out", "security", "client", "query-errors"];
+const CATEGORIES: [&str; 6] = ["queries", "responses", "xfer-out", "security", "client", "query-errors"];
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
     let offset = Offset::parse(opts.timezone.as_deref())

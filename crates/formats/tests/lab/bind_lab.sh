@@ -13,6 +13,7 @@
 # runs named there with file logging of queries/xfer-out/security, fires real dig queries, stops
 # named, and leaves the logs in WORKDIR/log/. Cleans up namespaces and named on every exit path.
 set -eu
+export PATH="$PATH:/usr/sbin:/sbin"
 W=$1
 T=$2
 S=rw${T}s A=rw${T}a B=rw${T}b
