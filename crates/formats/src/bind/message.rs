@@ -22,7 +22,8 @@ fn malformed(what: &'static str, detail: &str) -> RecordError {
 /// Parses a message starting with `client `; `ev` must be freshly reset. `debug` is true when
 /// the line's severity was a debug level.
 pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, RecordError> {
-    let Some(body) = client_prefix(msg, ev)? else { return Ok(Outcome::Skip) };
+    let mut qname = "";
+    let Some(body) = client_prefix(msg, &mut qname, ev)? else { return Ok(Outcome::Skip) };
     if let Some(q) = body.strip_prefix("query: ") {
         query(q, ev)?;
         return Ok(Outcome::Event);
@@ -46,10 +47,25 @@ pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome
         ev.rcode = Some(Rcode::REFUSED);
         return Ok(Outcome::Event);
     }
-    if let Some(t) = body.strip_prefix("bad zone transfer request: '") {
-        // `bad zone transfer request: 'NAME/CLASS': REASON (RCODE)`
-        let (spec, tail) = t.split_once("': ").ok_or(RecordError::Truncated("bad zone transfer request"))?;
-        zone_spec(spec, ev)?;
+    if let Some(t) = body.strip_prefix("bad zone transfer request: ") {
+        // `… 'NAME/CLASS': REASON (RCODE)`, or without the zone (`multiple questions (FORMERR)`,
+        // `attempted AXFR over UDP (FORMERR)`): then the prefix's query name is the zone.
+        let tail = match t.strip_prefix('\'') {
+            Some(q) => {
+                let (spec, tail) = q.split_once("': ").ok_or(RecordError::Truncated("bad zone transfer request"))?;
+                zone_spec(spec, ev)?;
+                tail
+            }
+            None => {
+                ev.set_name(qname);
+                if t.contains("AXFR") {
+                    ev.qtype = Some(QType::AXFR);
+                } else if t.contains("IXFR") {
+                    ev.qtype = Some(QType::IXFR);
+                }
+                t
+            }
+        };
         let (reason, rcode) = match tail.trim_end().strip_suffix(')').and_then(|x| x.rsplit_once(" (")) {
             Some((reason, rc)) => (reason, Some(Rcode::parse(rc).ok_or_else(|| malformed("rcode", rc))?)),
             None => (tail, None),
@@ -65,7 +81,7 @@ pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome
 
 /// `client [@0x7f…] ADDR#PORT[/key NAME][ (QNAME)]: [view NAME: ]` → the rest; `None` for BIND's
 /// `(no-peer)` clients (internal requests, no address to report).
-fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<Option<&'a str>, RecordError> {
+fn client_prefix<'a>(msg: &'a str, qname: &mut &'a str, ev: &mut DnsEvent) -> Result<Option<&'a str>, RecordError> {
     let mut s = msg.strip_prefix("client ").ok_or(RecordError::MissingField("client"))?;
     if let Some(rest) = s.strip_prefix('@') {
         s = &rest[memchr::memchr(b' ', rest.as_bytes()).ok_or(RecordError::Truncated("client prefix"))? + 1..];
@@ -88,8 +104,9 @@ fn client_prefix<'a>(msg: &'a str, ev: &mut DnsEvent) -> Result<Option<&'a str>,
         s = &rest[end..];
     }
     if let Some(rest) = s.strip_prefix(" (") {
-        // The query name BIND adds to the prefix; the body repeats it.
+        // The query name BIND adds to the prefix; most bodies repeat it.
         let close = memchr::memmem::find(rest.as_bytes(), b"): ").ok_or(RecordError::Truncated("client prefix"))?;
+        *qname = &rest[..close];
         s = &rest[close + 1..];
     }
     s = s.strip_prefix(": ").ok_or(RecordError::Truncated("client prefix"))?;
@@ -197,9 +214,13 @@ fn zone_spec(spec: &str, ev: &mut DnsEvent) -> Result<(), RecordError> {
     Ok(())
 }
 
+/// Informational `transfer of` messages that are not an outcome (an error line follows a failure).
+const SKIPPED_NOTES: [&str; 5] =
+    ["falling back", "not in journal", "delta size", "delta response disabled", "RR too large"];
+
 /// After `transfer of '`: `NAME/CLASS': MNEMONIC started…`, `MNEMONIC ended: N messages, R
 /// records, B bytes, …`, `IXFR poll up to date`, informational notes (skipped), or an error
-/// (`sending zone data: …`, `outgoing transfer failed: …`) → Failed.
+/// (`sending zone data: …`, `aborted: …`) → Failed.
 fn transfer_of(s: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, RecordError> {
     let (spec, rest) = s.split_once("': ").ok_or(RecordError::Truncated("transfer of"))?;
     zone_spec(spec, ev)?;
@@ -221,7 +242,7 @@ fn transfer_of(s: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, Recor
     } else if rest.starts_with("IXFR poll up to date") {
         ev.qtype = Some(QType::IXFR);
         TransferOutcome::Completed
-    } else if debug || rest.contains("falling back") || rest.contains("not in journal") || rest.contains("delta size") {
+    } else if debug || SKIPPED_NOTES.iter().any(|note| rest.contains(note)) {
         return Ok(Outcome::Skip);
     } else {
         ev.extra.push("Reason", rest);
@@ -323,6 +344,15 @@ mod tests {
             (e.transfer, e.rcode, e.extra.get("Reason")),
             (Some(TransferOutcome::Failed), Some(Rcode::NOTAUTH), Some("non-authoritative zone"))
         );
+        let (_, e) = ev(
+            "client @0x1 203.0.113.9#53 (example.com): bad zone transfer request: attempted AXFR over UDP (FORMERR)",
+        )
+        .unwrap();
+        assert_eq!(
+            (e.name.as_str(), e.qtype, e.transfer),
+            ("example.com", Some(QType::AXFR), Some(TransferOutcome::Failed))
+        );
+        assert_eq!((e.rcode, e.extra.get("Reason")), (Some(Rcode(1)), Some("attempted AXFR over UDP")));
         let msg =
             "client 198.51.100.7#5353: transfer of 'example.com/IN': IXFR version not in journal, falling back to AXFR";
         assert_eq!(ev(msg).unwrap().0, Outcome::Skip);
