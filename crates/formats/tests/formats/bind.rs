@@ -39,11 +39,11 @@ fn ip(s: &str) -> Option<std::net::IpAddr> {
 #[test]
 fn real_bind_fixture() {
     let (q, rej, skipped) = read("bind/real-queries.log", &ReadOptions::default());
-    assert_eq!((q.len(), rej.count, skipped), (17, 0, 0));
+    assert_eq!((q.len(), rej.count, skipped), (18, 0, 0));
     assert!(q.iter().all(|e| e.kind == DnsKind::Query && e.qclass == Some(1) && e.server.is_empty()));
     let axfr = &q[1];
-    assert_eq!(axfr.time.to_string(), "2026-11-27T13:30:56.419Z");
-    assert_eq!((axfr.client_ip, axfr.client_port), (ip("198.51.100.7"), Some(32811)));
+    assert_eq!(axfr.time.to_string(), "2026-11-27T13:40:26.527Z");
+    assert_eq!((axfr.client_ip, axfr.client_port), (ip("198.51.100.7"), Some(36159)));
     assert_eq!(
         (axfr.name.as_str(), axfr.qtype, axfr.transport),
         ("example.test", Some(QType::AXFR), Some(Transport::Tcp))
@@ -51,10 +51,10 @@ fn real_bind_fixture() {
     assert_eq!((axfr.server_ip, axfr.view.as_deref()), (ip("192.0.2.53"), Some("external")));
     assert_eq!(axfr.extra.get("Flags"), Some("-E(0)TK"));
     let per_type = |t: QType| q.iter().filter(|e| e.qtype == Some(t)).count();
-    assert_eq!((per_type(QType::AXFR), per_type(QType::IXFR), per_type(QType::ANY)), (4, 2, 1));
+    assert_eq!((per_type(QType::AXFR), per_type(QType::IXFR), per_type(QType::ANY)), (5, 2, 1));
 
     let (x, rej, skipped) = read("bind/real-xfer.log", &ReadOptions::default());
-    assert_eq!((x.len(), rej.count, skipped), (9, 0, 1), "the IXFR fall-back note is skipped");
+    assert_eq!((x.len(), rej.count, skipped), (10, 0, 1), "the IXFR fall-back note is skipped");
     let outcomes: Vec<_> = x.iter().map(|e| (e.transfer.unwrap(), e.qtype)).collect();
     use TransferOutcome::*;
     assert_eq!(
@@ -64,6 +64,7 @@ fn real_bind_fixture() {
             (Completed, Some(QType::AXFR)),
             (Started, Some(QType::IXFR)),
             (Completed, Some(QType::IXFR)),
+            (Failed, Some(QType::AXFR)),
             (Denied, Some(QType::AXFR)),
             (Denied, Some(QType::IXFR)),
             (Failed, None),
@@ -72,9 +73,10 @@ fn real_bind_fixture() {
         ]
     );
     assert_eq!((x[1].transfer_records, x[1].transfer_bytes), (Some(9), Some(290)));
-    assert_eq!((x[4].client_ip, x[4].rcode), (ip("203.0.113.9"), Some(Rcode::REFUSED)));
-    assert_eq!((x[6].name.as_str(), x[6].rcode), ("example.org", Some(Rcode::NOTAUTH)));
-    assert_eq!(x[7].view.as_deref(), Some("internal"));
+    assert_eq!((x[4].rcode, x[4].extra.get("Reason")), (Some(Rcode(1)), Some("attempted AXFR over UDP")));
+    assert_eq!((x[5].client_ip, x[5].rcode), (ip("203.0.113.9"), Some(Rcode::REFUSED)));
+    assert_eq!((x[7].name.as_str(), x[7].rcode), ("example.org", Some(Rcode::NOTAUTH)));
+    assert_eq!(x[8].view.as_deref(), Some("internal"));
 }
 
 #[test]
@@ -89,8 +91,8 @@ fn real_rsyslog_fixtures_in_three_syslog_formats() {
     want.sort();
     for f in ["real-syslog-3164.log", "real-syslog-5424.log", "real-syslog-3339.log"] {
         let (e, rej, skipped) = read(&format!("bind/{f}"), &ReadOptions::default());
-        assert_eq!((e.len(), rej.count, skipped), (26, 0, 44), "{f}: {:?}", rej.kept);
-        assert!(e.iter().all(|x| x.server == "ns1" && x.time.to_string().starts_with("2026-11-27T13:30:5")), "{f}");
+        assert_eq!((e.len(), rej.count, skipped), (28, 0, 44), "{f}: {:?}", rej.kept);
+        assert!(e.iter().all(|x| x.server == "ns1" && x.time.to_string().starts_with("2026-11-27T13:40:2")), "{f}");
         let mut got: Vec<_> =
             e.iter().map(|e| (e.client_port, e.kind.as_str(), e.transfer.map(|t| t.as_str()), e.qtype)).collect();
         got.sort();

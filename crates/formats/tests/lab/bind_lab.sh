@@ -132,6 +132,9 @@ ip netns exec $A $D example.test MX > /dev/null
 ip netns exec $A $D example.test TXT > /dev/null
 ip netns exec $A $D +tcp www.example.test A > /dev/null
 ip netns exec $A dig +time=2 +tries=1 @2001:db8::53 mail.example.test A > /dev/null
+# An AXFR over UDP (dig always uses TCP for AXFR): a hand-made query sent with bash's /dev/udp.
+ip netns exec $A bash -c "printf '\\022\\064\\000\\000\\000\\001\\000\\000\\000\\000\\000\\000\\007example\\004test\\000\\000\\374\\000\\001' > /dev/udp/192.0.2.53/53"
+sleep 0.3
 ip netns exec $B $D example.test AXFR > "$W/axfr-denied.txt" || true
 ip netns exec $B $D example.test IXFR=2026110100 +tcp > /dev/null || true
 ip netns exec $B $D example.org AXFR > /dev/null || true
