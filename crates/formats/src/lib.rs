@@ -10,6 +10,6 @@ pub mod registry;
 pub mod windns_debug;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
-pub use localtime::Offset;
+pub use localtime::LocalZone;
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
 pub use registry::{by_name, open_reader, sniff, FormatSpec, FORMATS};

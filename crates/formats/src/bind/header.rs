@@ -2,15 +2,15 @@
 //! RFC 3339 stamp rsyslog writes by default), BIND's own `print-time` stamp (`27-Nov-2026
 //! 13:14:15.123` or ISO 8601), and the `print-category` / `print-severity` words.
 
-use crate::localtime::{parse_hms, small_num, Offset};
+use crate::localtime::{parse_hms, small_num, LocalZone};
 use crate::RecordError;
 use event::{month_from_name, Timestamp};
 
 /// How zone-less times become UTC: the configured offset, and the instant that RFC 3164 years
 /// are inferred from (the file's modification time, else now).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TimeCtx {
-    pub offset: Offset,
+    pub zone: LocalZone,
     pub reference: Timestamp,
 }
 
@@ -130,9 +130,9 @@ fn rfc3164<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
     if !tag.ends_with(':') || host.is_empty() {
         return Err(RecordError::Truncated("RFC 3164 syslog header"));
     }
-    let ref_local = Timestamp(ctx.reference.0 + ctx.offset.0 * event::NANOS_PER_SEC);
+    let ref_local = ctx.zone.to_local(ctx.reference);
     let year = ref_local.to_civil().0;
-    let at = |y: i64| Timestamp::from_civil(y, month, day, hh, mm, ss, 0).map(|t| ctx.offset.to_utc(t));
+    let at = |y: i64| Timestamp::from_civil(y, month, day, hh, mm, ss, 0).map(|t| ctx.zone.to_utc(t));
     let mut t = at(year);
     if t.is_none_or(|t| t.0 > ctx.reference.0 + 86_400 * event::NANOS_PER_SEC) {
         t = at(year - 1).or(t);
@@ -156,7 +156,7 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
         let rest = s[split..].strip_prefix(' ').unwrap_or("");
         let zoned = ts.len() > 19 && ts[19..].contains(['Z', 'z', '+', '-']);
         let t = Timestamp::parse_rfc3339(ts).ok_or_else(|| bad_time(ts))?;
-        h.time = Some(if zoned { t } else { ctx.offset.to_utc(t) });
+        h.time = Some(if zoned { t } else { ctx.zone.to_utc(t) });
         let (t1, after1) = token(rest);
         let (t2, after2) = token(after1);
         if t1 != "client" && !t1.is_empty() && !t1.ends_with(':') && t2.ends_with(':') && t2.len() > 1 {
@@ -183,7 +183,7 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
     let year = small_num(y, 4).filter(|_| y.len() == 4).ok_or_else(|| bad_time(stamp()))?;
     let (hh, mm, ss, ns) = parse_hms(time).ok_or_else(|| bad_time(stamp()))?;
     let t = Timestamp::from_civil(i64::from(year), month, day, hh, mm, ss, ns).ok_or_else(|| bad_time(stamp()))?;
-    h.time = Some(ctx.offset.to_utc(t));
+    h.time = Some(ctx.zone.to_utc(t));
     h.msg = rest;
     Ok(())
 }
@@ -227,7 +227,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> TimeCtx {
-        TimeCtx { offset: Offset(0), reference: Timestamp::parse_rfc3339("2027-01-02T00:00:00Z").unwrap() }
+        TimeCtx { zone: LocalZone::utc(), reference: Timestamp::parse_rfc3339("2027-01-02T00:00:00Z").unwrap() }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   named[123]: …`), RFC 5424, or rsyslog's RFC 3339 stamp. The syslog host becomes `server`;
 //!   else `ReadOptions.server`; else empty.
 //! - Times without a zone (print-time, RFC 3164) are local to the server: `ReadOptions.timezone`
-//!   (a fixed offset, default UTC) converts them. RFC 3164 has no year: the year of the file's
+//!   (UTC by default, a fixed offset, or an IANA name with its DST rules) converts them. RFC 3164 has no year: the year of the file's
 //!   modification time (stdin: now) is used, minus one when that would put the line more than a
 //!   day after it (December lines read in January).
 //! - The client prefix: with or without `@0x…` (9.11+), `(QNAME)` (9.10+), `/key NAME` (TSIG),
@@ -36,7 +36,7 @@
 mod header;
 mod message;
 
-use crate::localtime::Offset;
+use crate::localtime::LocalZone;
 use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
 use event::{Event, Timestamp};
 use header::TimeCtx;
@@ -54,7 +54,7 @@ pub static SPEC: FormatSpec = FormatSpec {
 const CATEGORIES: [&str; 6] = ["queries", "responses", "xfer-out", "security", "client", "query-errors"];
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
-    let offset = Offset::parse(opts.timezone.as_deref())
+    let zone = LocalZone::parse(opts.timezone.as_deref())
         .map_err(|detail| InputError::Open { name: source.name.to_string(), detail })?;
     let modified = source.path.as_ref().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| m.modified().ok());
     let reference = modified.unwrap_or_else(std::time::SystemTime::now);
@@ -62,7 +62,7 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         Ok(d) => Timestamp(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
         Err(_) => Timestamp(0),
     };
-    Ok(Box::new(BindReader::new(source, opts, offset, reference)))
+    Ok(Box::new(BindReader::new(source, opts, zone, reference)))
 }
 
 /// Reads BIND log lines; see the module documentation.
@@ -75,11 +75,11 @@ pub struct BindReader {
 
 impl BindReader {
     /// `reference` is the instant RFC 3164 years are inferred from.
-    pub fn new(source: Source, opts: &ReadOptions, offset: Offset, reference: Timestamp) -> Self {
+    pub fn new(source: Source, opts: &ReadOptions, zone: LocalZone, reference: Timestamp) -> Self {
         BindReader {
             lines: LineReader::new(source, opts),
             server: opts.server.clone().unwrap_or_default(),
-            time: TimeCtx { offset, reference },
+            time: TimeCtx { zone, reference },
             skipped: 0,
         }
     }

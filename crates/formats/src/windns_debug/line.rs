@@ -6,7 +6,7 @@
 //! ```
 //! Windows Server 2003 writes `YYYYMMDD HH:MM:SS` and no packet id.
 
-use crate::localtime::{parse_hms, small_num, Offset};
+use crate::localtime::{parse_hms, small_num, LocalZone};
 use crate::RecordError;
 use event::{parse_ip, DnsEvent, DnsKind, QType, Rcode, Timestamp, Transport};
 
@@ -75,7 +75,7 @@ fn next_token(s: &str) -> Option<(&str, &str)> {
 }
 
 /// Parses a date-led line into `ev` (already reset).
-pub fn parse(line: &str, order: DateOrder, offset: Offset, ev: &mut DnsEvent) -> Result<Line, RecordError> {
+pub fn parse(line: &str, order: DateOrder, zone: &LocalZone, ev: &mut DnsEvent) -> Result<Line, RecordError> {
     let trunc = || RecordError::Truncated("packet line");
     let (date, rest) = next_token(line).ok_or_else(trunc)?;
     let (time, mut rest) = next_token(rest).ok_or_else(trunc)?;
@@ -96,7 +96,7 @@ pub fn parse(line: &str, order: DateOrder, offset: Offset, ev: &mut DnsEvent) ->
     let order_name = if order == DateOrder::DayFirst { "day first" } else { "month first" };
     let local = Timestamp::from_civil(y, mo, d, h, mi, s, ns)
         .ok_or_else(|| RecordError::BadTimestamp(format!("{date} {time} (read {order_name})")))?;
-    ev.time = offset.to_utc(local);
+    ev.time = zone.to_utc(local);
     let (_thread, rest) = next_token(rest).ok_or_else(trunc)?;
     let (context, rest) = next_token(rest).ok_or_else(trunc)?;
     if context != "PACKET" {
@@ -223,18 +223,21 @@ mod tests {
         assert_eq!(date_parts("27/11/2026"), Some((27, 11, b'/')));
         let mut ev = DnsEvent::default();
         let l = "11/27/2026 12:14:15 AM 0E3C PACKET  000001D5E2B3C8E0 UDP Snd 198.51.100.7    a1b2 R Q [8581   DR NXDOMAIN] AAAA   (4)nope(7)example(3)com(0)";
-        assert_eq!(parse(l, DateOrder::MonthFirst, Offset(-3600), &mut ev), Ok(Line::Event));
+        assert_eq!(parse(l, DateOrder::MonthFirst, &LocalZone::fixed(-3600), &mut ev), Ok(Line::Event));
         assert_eq!(ev.time.to_string(), "2026-11-27T01:14:15Z");
         assert_eq!((ev.kind, ev.rcode, ev.qtype), (DnsKind::Response, Some(Rcode::NXDOMAIN), Some(QType::AAAA)));
         let l =
             "20061127 13:14:15 5C8 PACKET  UDP Rcv 192.0.2.1  0001   Q [0001   D   NOERROR] MX     (7)example(3)com(0)";
         let mut ev = DnsEvent::default();
-        assert_eq!(parse(l, DateOrder::MonthFirst, Offset(0), &mut ev), Ok(Line::Event));
+        assert_eq!(parse(l, DateOrder::MonthFirst, &LocalZone::utc(), &mut ev), Ok(Line::Event));
         assert_eq!(
             (ev.kind, ev.name.as_str(), ev.time.to_string()),
             (DnsKind::Query, "example.com", "2006-11-27T13:14:15Z".into())
         );
         let l = "11/27/2026 13:14:15 PM 0E3C PACKET  0 UDP Rcv 192.0.2.1 0001 Q [0001 D NOERROR] A (0)";
-        assert!(matches!(parse(l, DateOrder::MonthFirst, Offset(0), &mut ev), Err(RecordError::BadTimestamp(_))));
+        assert!(matches!(
+            parse(l, DateOrder::MonthFirst, &LocalZone::utc(), &mut ev),
+            Err(RecordError::BadTimestamp(_))
+        ));
     }
 }

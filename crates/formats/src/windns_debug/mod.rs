@@ -12,7 +12,8 @@
 //!   whose second is > 12 means month first; with no such date, `.`-separated dates are day first
 //!   and `/` ones month first (en-US, the Windows default). [`WinDnsReader::new`] takes an
 //!   explicit order for callers that know it. A date impossible in the chosen order is rejected.
-//! - No time zone in the file: `ReadOptions.timezone` (fixed offset, default UTC) is applied.
+//! - No time zone in the file: `ReadOptions.timezone` (UTC by default, a fixed offset, or an
+//!   IANA name with its DST rules) is applied.
 //!   No host name either: `server` is `ReadOptions.server`, else empty.
 //! - Names as `(3)www(7)example(3)com(0)`; the `R` column (blank for queries); opcode `Q`/`N`/
 //!   `U`/`?`; `[flags-hex flag-chars RCODE]`; UDP/TCP; IPv4 or IPv6 remote addresses.
@@ -27,7 +28,7 @@ mod line;
 
 pub use line::DateOrder;
 
-use crate::localtime::Offset;
+use crate::localtime::LocalZone;
 use crate::{
     dns_slot, input, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source,
 };
@@ -46,12 +47,12 @@ const DETECT_BYTES: usize = 1 << 20;
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
     let name = source.name.to_string();
-    let offset =
-        Offset::parse(opts.timezone.as_deref()).map_err(|detail| InputError::Open { name: name.clone(), detail })?;
+    let zone =
+        LocalZone::parse(opts.timezone.as_deref()).map_err(|detail| InputError::Open { name: name.clone(), detail })?;
     let (head, source) =
         input::peek(source, DETECT_BYTES).map_err(|e| InputError::Open { name, detail: e.to_string() })?;
     let order = detect_order(&head);
-    Ok(Box::new(WinDnsReader::new(source, opts, offset, order)))
+    Ok(Box::new(WinDnsReader::new(source, opts, zone, order)))
 }
 
 /// Decides M/D versus D/M from the dates in `head` (see the module documentation).
@@ -83,18 +84,18 @@ pub struct WinDnsReader {
     lines: LineReader,
     server: String,
     order: DateOrder,
-    offset: Offset,
+    zone: LocalZone,
     in_details: bool,
     skipped: u64,
 }
 
 impl WinDnsReader {
-    pub fn new(source: Source, opts: &ReadOptions, offset: Offset, order: DateOrder) -> Self {
+    pub fn new(source: Source, opts: &ReadOptions, zone: LocalZone, order: DateOrder) -> Self {
         WinDnsReader {
             lines: LineReader::new(source, opts),
             server: opts.server.clone().unwrap_or_default(),
             order,
-            offset,
+            zone,
             in_details: false,
             skipped: 0,
         }
@@ -145,7 +146,7 @@ impl EventReader for WinDnsReader {
                 continue;
             }
             let ev = dns_slot(out);
-            let result = line::parse(l, self.order, self.offset, ev);
+            let result = line::parse(l, self.order, &self.zone, ev);
             match result {
                 Ok(line::Line::Event) => {
                     ev.server.push_str(&self.server);

@@ -4,7 +4,7 @@
 
 use event::{DnsEvent, DnsKind, Event, QType, Rcode, Timestamp, TransferOutcome, Transport};
 use formats::bind::BindReader;
-use formats::{input, open_reader, sniff, EventReader, Offset, ReadOptions, Rejects, Source};
+use formats::{input, open_reader, sniff, EventReader, LocalZone, ReadOptions, Rejects, Source};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -19,8 +19,8 @@ fn source(name: &str) -> Source {
 /// rejects and the skipped count.
 fn read(name: &str, opts: &ReadOptions) -> (Vec<DnsEvent>, Rejects, u64) {
     let reference = Timestamp::parse_rfc3339("2026-12-01T00:00:00Z").unwrap();
-    let offset = Offset::parse(opts.timezone.as_deref()).unwrap();
-    let mut r = BindReader::new(source(name), opts, offset, reference);
+    let zone = LocalZone::parse(opts.timezone.as_deref()).unwrap();
+    let mut r = BindReader::new(source(name), opts, zone, reference);
     let mut rejects = Rejects::default();
     let mut out = Event::Dns(DnsEvent::default());
     let mut events = Vec::new();
@@ -188,11 +188,16 @@ fn malformed_round_counts_every_bad_line_and_keeps_every_good_one() {
 }
 
 #[test]
-fn iana_zone_names_are_refused_when_opening() {
+fn iana_zones_apply_to_zone_less_stamps_and_unknown_zones_are_refused() {
     let mut opts = ReadOptions::default();
     opts.timezone = Some("Europe/Berlin".into());
+    let (e, rej, _) = read("bind/plain-old.log", &opts);
+    assert_eq!(rej.count, 0);
+    assert_eq!(e[0].time.to_string(), "2026-11-27T12:14:15.001Z", "CET in November");
+    assert_eq!(e[6].time.to_string(), "2026-11-27T13:14:15.009Z", "an ISO stamp with Z keeps its zone");
+    opts.timezone = Some("Mars/Olympus_Mons".into());
     let err = open_reader(source("bind/plain-old.log"), Some("bind"), &opts).err().unwrap();
-    assert!(err.to_string().contains("IANA"), "{err}");
+    assert!(err.to_string().contains("Mars/Olympus_Mons"), "{err}");
 }
 
 #[test]
@@ -223,7 +228,7 @@ fn throughput() {
     let n = 1_000_000;
     let data = line.repeat(n).into_bytes();
     let src = Source { name: "gen".into(), path: None, reader: Box::new(std::io::Cursor::new(data)) };
-    let mut r = BindReader::new(src, &ReadOptions::default(), Offset(0), Timestamp(0));
+    let mut r = BindReader::new(src, &ReadOptions::default(), LocalZone::utc(), Timestamp(0));
     let (mut out, mut rejects, mut count) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
     let start = std::time::Instant::now();
     while r.read(&mut out, &mut rejects).unwrap() {

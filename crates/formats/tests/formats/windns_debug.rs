@@ -3,7 +3,7 @@
 
 use event::{DnsEvent, DnsKind, Event, QType, Rcode, Transport};
 use formats::windns_debug::{detect_order, DateOrder, WinDnsReader};
-use formats::{input, open_reader, sniff, EventReader, Offset, ReadOptions, Rejects, Source};
+use formats::{input, open_reader, sniff, EventReader, LocalZone, ReadOptions, Rejects, Source};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -65,7 +65,7 @@ fn en_us_queries_responses_and_skipped_lines() {
     // The same file through the concrete reader: what was skipped, and a fixed offset.
     opts.timezone = Some("-0500".into());
     let mut r =
-        WinDnsReader::new(source("en-us.log"), &opts, Offset::parse(Some("-0500")).unwrap(), DateOrder::MonthFirst);
+        WinDnsReader::new(source("en-us.log"), &opts, LocalZone::parse(Some("-0500")).unwrap(), DateOrder::MonthFirst);
     let (mut out, mut rejects, mut n) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
     while r.read(&mut out, &mut rejects).unwrap() {
         if n == 0 {
@@ -90,6 +90,11 @@ fn date_locales_are_detected() {
     assert_eq!(rej.count, 0);
     let times: Vec<_> = e.iter().map(|x| x.time.to_string()).collect();
     assert_eq!(times, ["2026-11-12T23:59:59Z", "2026-11-13T00:00:01Z"]);
+
+    let mut ny = ReadOptions::default();
+    ny.timezone = Some("America/New_York".into());
+    let (e, _) = read("en-us.log", &ny);
+    assert_eq!(e[0].time.to_string(), "2026-11-27T18:14:15Z", "EST in November");
 
     let (e, rej) = read("iso-wrapped.log", &ReadOptions::default());
     assert_eq!((e.len(), rej.count), (2, 0));
@@ -146,7 +151,7 @@ fn throughput() {
     let n = 1_000_000;
     let data = line.repeat(n).into_bytes();
     let src = Source { name: "gen".into(), path: None, reader: Box::new(std::io::Cursor::new(data)) };
-    let mut r = WinDnsReader::new(src, &ReadOptions::default(), Offset(0), DateOrder::MonthFirst);
+    let mut r = WinDnsReader::new(src, &ReadOptions::default(), LocalZone::utc(), DateOrder::MonthFirst);
     let (mut out, mut rejects, mut count) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
     let start = std::time::Instant::now();
     while r.read(&mut out, &mut rejects).unwrap() {
