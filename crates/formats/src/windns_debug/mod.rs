@@ -15,6 +15,7 @@
 //! - No time zone in the file: `ReadOptions.timezone` (UTC by default, a fixed offset, or an
 //!   IANA name with its DST rules) is applied.
 //!   No host name either: `server` is `ReadOptions.server`, else empty.
+//! - UTF-16 files (with a byte-order mark, as PowerShell 5 writes copies) are transcoded.
 //! - Names as `(3)www(7)example(3)com(0)`; the `R` column (blank for queries); opcode `Q`/`N`/
 //!   `U`/`?`; `[flags-hex flag-chars RCODE]`; UDP/TCP; IPv4 or IPv6 remote addresses.
 //!
@@ -25,6 +26,7 @@
 //! queries: counted in [`WinDnsReader::skipped`].
 
 mod line;
+mod utf16;
 
 pub use line::DateOrder;
 
@@ -49,9 +51,16 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
     let name = source.name.to_string();
     let zone =
         LocalZone::parse(opts.timezone.as_deref()).map_err(|detail| InputError::Open { name: name.clone(), detail })?;
-    let (head, source) =
+    let (head, mut source) =
         input::peek(source, DETECT_BYTES).map_err(|e| InputError::Open { name, detail: e.to_string() })?;
-    let order = detect_order(&head);
+    let order = match utf16::bom(&head) {
+        Some(endian) => {
+            let reader = std::mem::replace(&mut source.reader, Box::new(io::empty()));
+            source.reader = Box::new(io::BufReader::new(utf16::Utf16Reader::new(reader, endian)));
+            detect_order(utf16::decode_head(&head, endian).as_bytes())
+        }
+        None => detect_order(&head),
+    };
     Ok(Box::new(WinDnsReader::new(source, opts, zone, order)))
 }
 
@@ -166,7 +175,11 @@ impl EventReader for WinDnsReader {
 /// The header's first line is unmistakable; without it (a log that wrapped), PACKET lines with
 /// a direction and a bracketed rcode are.
 fn sniff(head: &[u8]) -> u8 {
-    let text = String::from_utf8_lossy(&head[..head.len().min(16 * 1024)]);
+    let head = &head[..head.len().min(16 * 1024)];
+    let text = match utf16::bom(head) {
+        Some(endian) => utf16::decode_head(head, endian).into(),
+        None => String::from_utf8_lossy(head),
+    };
     let text = text.trim_start_matches('\u{feff}');
     if text.starts_with("DNS Server log file creation at") || text.contains("\nMessage logging key (for packets") {
         return 100;

@@ -91,6 +91,11 @@ fn date_locales_are_detected() {
     let times: Vec<_> = e.iter().map(|x| x.time.to_string()).collect();
     assert_eq!(times, ["2026-11-12T23:59:59Z", "2026-11-13T00:00:01Z"]);
 
+    // The same file as PowerShell 5 copies it: UTF-16LE with a byte-order mark.
+    let (utf16, rej16) = read("en-us-utf16le.log", &ReadOptions::default());
+    let plain: Vec<_> = read("en-us.log", &ReadOptions::default()).0;
+    assert_eq!((utf16, rej16.count), (plain, 0));
+
     let mut ny = ReadOptions::default();
     ny.timezone = Some("America/New_York".into());
     let (e, _) = read("en-us.log", &ny);
@@ -131,7 +136,7 @@ fn malformed_round_counts_every_bad_line_and_keeps_every_good_one() {
 
 #[test]
 fn windns_fixtures_sniff_as_windns_and_bind_ones_do_not() {
-    for f in ["en-us.log", "de-de.log", "en-gb.log", "iso-wrapped.log", "malformed.log"] {
+    for f in ["en-us.log", "en-us-utf16le.log", "de-de.log", "en-gb.log", "iso-wrapped.log", "malformed.log"] {
         let head = std::fs::read(fixture(f)).unwrap();
         assert_eq!(sniff(&head).map(|s| s.name), Some("windns-debug"), "{f}");
     }
