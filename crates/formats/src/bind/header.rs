@@ -121,9 +121,10 @@ fn skip_structured_data(s: &str) -> Option<&str> {
 /// written in December and read in January).
 fn rfc3164<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), RecordError> {
     let stamp = s.get(..15).ok_or_else(|| bad_time(s))?;
-    let month = month_from_name(&stamp[..3]).ok_or_else(|| bad_time(stamp))?;
-    let day = small_num(stamp[4..6].trim_start(), 2).ok_or_else(|| bad_time(stamp))?;
-    let (hh, mm, ss, _) = parse_hms(&stamp[7..15]).ok_or_else(|| bad_time(stamp))?;
+    let field = |r: std::ops::Range<usize>| stamp.get(r).ok_or_else(|| bad_time(stamp));
+    let month = month_from_name(field(0..3)?).ok_or_else(|| bad_time(stamp))?;
+    let day = small_num(field(4..6)?.trim_start(), 2).ok_or_else(|| bad_time(stamp))?;
+    let (hh, mm, ss, _) = parse_hms(field(7..15)?).ok_or_else(|| bad_time(stamp))?;
     let rest = s[15..].strip_prefix(' ').ok_or_else(|| bad_time(stamp))?;
     let (host, rest) = token(rest);
     let (tag, msg) = token(rest);
@@ -154,7 +155,7 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
             if b[10] == b'T' { s.find(' ').unwrap_or(s.len()) } else { s[11..].find(' ').map_or(s.len(), |i| i + 11) };
         let ts = &s[..split];
         let rest = s[split..].strip_prefix(' ').unwrap_or("");
-        let zoned = ts.len() > 19 && ts[19..].contains(['Z', 'z', '+', '-']);
+        let zoned = ts.get(19..).is_some_and(|tail| tail.contains(['Z', 'z', '+', '-']));
         let t = Timestamp::parse_rfc3339(ts).ok_or_else(|| bad_time(ts))?;
         h.time = Some(if zoned { t } else { ctx.zone.to_utc(t) });
         let (t1, after1) = token(rest);
@@ -177,7 +178,8 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
         h.msg = s;
         return Ok(());
     };
-    let stamp = || &s[..date.len() + 1 + time.len().min(s.len() - date.len() - 1)];
+    let stamp_end = if time.is_empty() { date.len() } else { date.len() + 1 + time.len() };
+    let stamp = || s.get(..stamp_end).unwrap_or(s);
     let day = small_num(d, 2).ok_or_else(|| bad_time(stamp()))?;
     let month = month_from_name(mo).filter(|_| mo.len() == 3).ok_or_else(|| bad_time(stamp()))?;
     let year = small_num(y, 4).filter(|_| y.len() == 4).ok_or_else(|| bad_time(stamp()))?;
@@ -242,6 +244,25 @@ mod tests {
         assert_eq!((h.category, h.severity, h.msg), (Some("resolver"), Some("debug 3"), "x y"));
         let h = parse("client 1.2.3.4#5: query: x IN A +", &ctx()).unwrap();
         assert_eq!((h.time, h.category, h.msg), (None, None, "client 1.2.3.4#5: query: x IN A +"));
+    }
+
+    #[test]
+    fn no_prefix_of_any_line_panics() {
+        let lines = [
+            "27-Nov-2026 13:14:15.123 queries: info: client x",
+            "Dec 31 23:59:59 ns1 named[123]: client x",
+            "<30>1 2026-11-27T13:14:15.5+01:00 ns2 named 77 - [a b=\"c\"] client y",
+            "2026-11-27T13:14:15.000001+00:00 ns3 named[9]: client w",
+        ];
+        for l in lines {
+            for (i, _) in l.char_indices() {
+                for insert in ["", "ü", "🦀", " ", "-"] {
+                    let s = format!("{}{insert}{}", &l[..i], &l[i..]);
+                    let _ = parse(&s, &ctx());
+                    let _ = parse(&l[..i], &ctx());
+                }
+            }
+        }
     }
 
     #[test]

@@ -319,6 +319,25 @@ mod tests {
     }
 
     #[test]
+    fn no_mutation_of_a_good_line_panics() {
+        let lines = [
+            "client @0x7f1 2001:db8::7#53124/key k (www.example.com): view v: query: www.example.com IN A +SE(0)TDCK (2001:db8::53#53) [ECS 192.0.2.0/24/0]",
+            "client @0x1 198.51.100.7#5353 (example.com): transfer of 'example.com/IN': AXFR ended: 1 messages, 12 records, 345 bytes",
+            "client 203.0.113.9#4242: bad zone transfer request: 'example.org/IN': non-authoritative zone (NOTAUTH)",
+            "client @0x7f1 198.51.100.7#1 (a): view v: response: a IN A NOERROR 1 0 1 +E(0)K (192.0.2.53)",
+            "client 203.0.113.9#4242 (example.com): zone transfer 'example.com/AXFR/IN' denied",
+        ];
+        for l in lines {
+            for (i, _) in l.char_indices() {
+                for insert in ["", "ü", "🦀", " ", "'", "#", "(", ")", ": "] {
+                    let _ = ev(&format!("{}{insert}{}", &l[..i], &l[i..]));
+                    let _ = ev(&l[..i]);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn transfers() {
         let (_, e) = ev("client @0x1 198.51.100.7#5353 (example.com): transfer of 'example.com/IN': AXFR ended: 1 \
                          messages, 12 records, 345 bytes, 0.001 secs (345000 bytes/sec) (serial 2026112701)")

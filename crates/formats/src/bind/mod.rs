@@ -1,37 +1,40 @@
 //! `bind`: BIND 9 logs — the `queries` category (`client @0x… ADDR#PORT (QNAME): [view V: ]query:
 //! QNAME CLASS TYPE FLAGS (SERVER)`) and the `xfer-out` / `security` zone-transfer lines
 //! (`transfer of 'Z/IN': AXFR started|ended: …`, `zone transfer 'Z/AXFR/IN' denied`, `bad zone
-//! transfer request: 'Z/IN': … (NOTAUTH)`), as BIND 9.9–9.20 write them and as Infoblox NIOS
-//! forwards them in syslog.
+//! transfer request: 'Z/IN': … (NOTAUTH)`), as BIND 9.9–9.21 write them and as Infoblox NIOS
+//! forwards them in syslog. Checked against a real BIND 9.18 and rsyslog in `tests/real_bind.rs`.
 //!
 //! Quirks handled:
 //! - Prefixes: BIND `print-time` (`27-Nov-2026 13:14:15.123`, or ISO 8601), `print-category`,
 //!   `print-severity`, each optional; or a syslog header: RFC 3164 (`Nov 27 13:14:15 host
-//!   named[123]: …`), RFC 5424, or rsyslog's RFC 3339 stamp. The syslog host becomes `server`;
-//!   else `ReadOptions.server`; else empty.
+//!   named[123]: …`), RFC 5424 (also rsyslog's, with its extra space), or rsyslog's RFC 3339
+//!   stamp. The syslog host becomes `server`; else `ReadOptions.server`; else empty.
 //! - Times without a zone (print-time, RFC 3164) are local to the server: `ReadOptions.timezone`
-//!   (UTC by default, a fixed offset, or an IANA name with its DST rules) converts them. RFC 3164 has no year: the year of the file's
-//!   modification time (stdin: now) is used, minus one when that would put the line more than a
-//!   day after it (December lines read in January).
+//!   (UTC by default, a fixed offset, or an IANA name with its DST rules) converts them. RFC 3164
+//!   has no year: the year of the file's modification time (stdin: now) is used, minus one when
+//!   that would put the line more than a day after it (December lines read in January).
 //! - The client prefix: with or without `@0x…` (9.11+), `(QNAME)` (9.10+), `/key NAME` (TSIG),
-//!   `view NAME:`; IPv4 and IPv6 `ADDR#PORT`.
+//!   `view NAME:`; IPv4 and IPv6 `ADDR#PORT`; `(no-peer)` clients are skipped.
 //! - The server address in parentheses: `addr`, or `addr#port` in the 9.21 development series.
-//! - The `responses` category (9.21 development series): `response: NAME CLASS TYPE RCODE AN NS AR FLAGS (SERVER)`
-//!   → `DnsKind::Response` with rcode and answer count (the query is counted by its own line).
+//! - The `responses` category (9.21 development series): `response: NAME CLASS TYPE RCODE AN NS
+//!   AR FLAGS (SERVER)` → `DnsKind::Response` with rcode and answer count (the query has its own
+//!   line, so it is still counted once).
 //! - Flags: `+`/`-` recursion desired, `S` signed, `E(n)` EDNS, `T` TCP (→ transport), `D` DO,
 //!   `C` CD, `V`/`K` cookies; kept verbatim in the `Flags` extra.
 //! - Transfers are `DnsKind::Transfer`: `started` → Started, `ended` → Completed with records and
 //!   bytes, `IXFR poll up to date` → Completed, `denied` → Denied (REFUSED), `bad zone transfer
 //!   request` → Failed with the rcode BIND names (NOTAUTH is a failure of the request, not an ACL
-//!   refusal), other non-debug `transfer of` errors → Failed. `AXFR-style IXFR` is an IXFR
+//!   refusal; `attempted AXFR over UDP (FORMERR)` names no zone, so the prefix's QNAME is used),
+//!   other non-debug `transfer of` errors → Failed (`Reason` extra). `AXFR-style IXFR` is an IXFR
 //!   request. The query line of the same transfer is its own `Query` event (the seed counts it).
 //!
 //! What is not an event: lines of other categories, other client messages (`query (cache) …
 //! denied`: the query itself is in the queries category, so counting it would count it twice),
-//! timestamped BIND lines about anything else, syslog lines of other programs. They are counted
-//! in [`BindReader::skipped`]. Rejected (counted, reported): a line that is not a BIND log line at
-//! all (no time stamp, no category, not a client message), a client line without any time, a bad
-//! time stamp, and any client line whose prefix or query/transfer part is malformed or truncated.
+//! informational transfer notes (`falling back to AXFR`), timestamped BIND lines about anything
+//! else, syslog lines of other programs. They are counted in [`BindReader::skipped`]. Rejected
+//! (counted, reported): a line that is not a BIND log line at all (no time stamp, no category, not
+//! a client message), a client line without any time, a bad time stamp, and any client line whose
+//! prefix or query/transfer part is malformed or truncated.
 
 mod header;
 mod message;

@@ -1,8 +1,11 @@
 //! One PACKET line of the Windows DNS Server debug log, and its locale-dependent date and time.
 //!
 //! ```text
-//! 11/27/2026 1:14:15 PM 0E3C PACKET  000001D5E2B3C8E0 UDP Rcv 198.51.100.7    a1b2   Q [0001   D   NOERROR] A      (3)www(7)example(3)com(0)
-//! date       time [AM|PM] thread ctx packet-id       proto dir remote-ip      xid  [R] opcode [flags-hex chars rcode] qtype qname
+//! 11/27/2026 1:14:15 PM 0E3C PACKET  000001D5E2B3C8E0 UDP Rcv 198.51.100.7    a1b2   Q …
+//! date       time [AM|PM] thread ctx packet-id       proto dir remote-ip      xid  [R] opcode …
+//!
+//! … [0001   D   NOERROR] A      (3)www(7)example(3)com(0)
+//! … [flags-hex chars rcode] qtype qname
 //! ```
 //! Windows Server 2003 writes `YYYYMMDD HH:MM:SS` and no packet id.
 
@@ -215,6 +218,22 @@ mod tests {
     }
 
     #[test]
+    fn no_mutation_of_a_good_line_panics() {
+        let l = "11/27/2026 1:14:15 PM 0E3C PACKET  000001D5E2B3C8E0 UDP Snd 2001:db8::7    a1b2 R Q \
+                 [8581   DR NXDOMAIN] AAAA   (4)nope(7)example(3)com(0)";
+        let mut ev = DnsEvent::default();
+        for (i, _) in l.char_indices() {
+            for insert in ["", "ü", "🦀", " ", "(", ")", "[", "]", "9"] {
+                let s = format!("{}{insert}{}", &l[..i], &l[i..]);
+                for order in [DateOrder::MonthFirst, DateOrder::DayFirst] {
+                    let _ = parse(&s, order, &LocalZone::utc(), &mut ev);
+                    let _ = parse(&l[..i], order, &LocalZone::utc(), &mut ev);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn dates_and_lines() {
         assert_eq!(parse_date("11/27/2026", DateOrder::MonthFirst), Some((2026, 11, 27)));
         assert_eq!(parse_date("27.11.2026", DateOrder::DayFirst), Some((2026, 11, 27)));
@@ -222,7 +241,8 @@ mod tests {
         assert_eq!(parse_date("20261127", DateOrder::MonthFirst), Some((2026, 11, 27)));
         assert_eq!(date_parts("27/11/2026"), Some((27, 11, b'/')));
         let mut ev = DnsEvent::default();
-        let l = "11/27/2026 12:14:15 AM 0E3C PACKET  000001D5E2B3C8E0 UDP Snd 198.51.100.7    a1b2 R Q [8581   DR NXDOMAIN] AAAA   (4)nope(7)example(3)com(0)";
+        let l = "11/27/2026 12:14:15 AM 0E3C PACKET  000001D5E2B3C8E0 UDP Snd 198.51.100.7    a1b2 R Q \
+                 [8581   DR NXDOMAIN] AAAA   (4)nope(7)example(3)com(0)";
         assert_eq!(parse(l, DateOrder::MonthFirst, &LocalZone::fixed(-3600), &mut ev), Ok(Line::Event));
         assert_eq!(ev.time.to_string(), "2026-11-27T01:14:15Z");
         assert_eq!((ev.kind, ev.rcode, ev.qtype), (DnsKind::Response, Some(Rcode::NXDOMAIN), Some(QType::AAAA)));
