@@ -131,7 +131,7 @@ impl EventReader for WinDnsReader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
             let Some(l) = self.lines.next_line(rejects)? else { return Ok(false) };
-            if l.trim().is_empty() {
+            if l.trim_ascii().is_empty() {
                 self.in_details = false;
                 continue;
             }

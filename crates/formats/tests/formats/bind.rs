@@ -2,6 +2,8 @@
 //! hand-written syslog (RFC 3164 / RFC 5424, Infoblox style) and old-version lines, and a round of
 //! malformed input.
 
+mod accounting;
+
 use event::{DnsEvent, DnsKind, Event, QType, Rcode, Timestamp, TransferOutcome, Transport};
 use formats::bind::BindReader;
 use formats::{input, open_reader, sniff, EventReader, LocalZone, ReadOptions, Rejects, Source};
