@@ -186,6 +186,15 @@ fn real_bind_queries_and_transfers() {
         want.into_iter().map(|((c, n, v), q, o, r, rc)| ((c.to_string(), n, v), q, Some(o), r, rc)).collect();
     assert_eq!(got, want);
 
+    // The same queries through `print-time iso8601-utc` and `iso8601` (local, here UTC) channels,
+    // without category and with only the severity: the same events at the same instants.
+    for f in ["queries-iso-utc.log", "queries-iso-local.log"] {
+        let (iso, rej) = read_all(&dir.join("log").join(f));
+        assert_eq!(rej.count, 0, "{f}: {:?}", rej.kept);
+        let same = |a: &DnsEvent, b: &DnsEvent| key(a) == key(b) && a.time == b.time && a.view == b.view;
+        assert!(iso.len() == queries.len() && iso.iter().zip(&queries).all(|(a, b)| same(a, b)), "{f}");
+    }
+
     // The same run through syslog: every file event once, with the syslog host as the server.
     let mut file_events: Vec<DnsEvent> = queries.iter().chain(&transfers).cloned().collect();
     file_events.sort_by_key(key);

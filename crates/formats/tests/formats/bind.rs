@@ -82,6 +82,23 @@ fn real_bind_fixture() {
 }
 
 #[test]
+fn real_iso8601_print_time_fixtures() {
+    // `print-time iso8601-utc` (with `Z`, no category/severity) and `iso8601` (local, no zone,
+    // severity only) from one run: the same events at the same instants.
+    let (utc, rej_utc, _) = read("bind/real-queries-iso-utc.log", &ReadOptions::default());
+    let (local, rej_local, _) = read("bind/real-queries-iso-local.log", &ReadOptions::default());
+    assert_eq!((utc.len(), rej_utc.count, rej_local.count), (18, 0, 0));
+    assert_eq!(utc, local);
+    assert_eq!(utc[17].client_ip, ip("10.0.0.5"));
+    let mut berlin = ReadOptions::default();
+    berlin.timezone = Some("Europe/Berlin".into());
+    let (utc_b, _, _) = read("bind/real-queries-iso-utc.log", &berlin);
+    let (local_b, _, _) = read("bind/real-queries-iso-local.log", &berlin);
+    assert_eq!(utc_b[0].time, utc[0].time, "a stamp with Z ignores the configured zone");
+    assert_eq!(local_b[0].time.0, utc[0].time.0 - 3_600_000_000_000, "a zone-less stamp is Berlin time");
+}
+
+#[test]
 fn real_rsyslog_fixtures_in_three_syslog_formats() {
     let (files, _, _) = read("bind/real-queries.log", &ReadOptions::default());
     let (xfers, _, _) = read("bind/real-xfer.log", &ReadOptions::default());
@@ -207,6 +224,8 @@ fn bind_fixtures_sniff_as_bind_and_windns_ones_do_not() {
     for f in [
         "real-queries.log",
         "real-xfer.log",
+        "real-queries-iso-utc.log",
+        "real-queries-iso-local.log",
         "syslog-rfc3164.log",
         "syslog-rfc5424.log",
         "plain-old.log",

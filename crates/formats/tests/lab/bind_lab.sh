@@ -63,8 +63,10 @@ controls { };
 logging {
     channel q { file "$W/log/queries.log"; print-time yes; print-category yes; print-severity yes; severity info; };
     channel x { file "$W/log/xfer.log"; print-time yes; print-category yes; print-severity yes; severity info; };
+    channel qi { file "$W/log/queries-iso-utc.log"; print-time iso8601-utc; severity info; };
+    channel ql { file "$W/log/queries-iso-local.log"; print-time iso8601; print-severity yes; severity info; };
     $SYSLOG_CHANNEL
-    category queries { q; $SYSLOG_REF };
+    category queries { q; qi; ql; $SYSLOG_REF };
     category xfer-out { x; $SYSLOG_REF };
     category security { x; $SYSLOG_REF };
     category default { null; };
