@@ -10,8 +10,8 @@
 //!   Server 2003's `YYYYMMDD`; 12-hour (`1:14:15 PM`) or 24-hour times. D/M versus M/D is decided
 //!   once per file from the first MiB: the first date whose first number is > 12 means day first,
 //!   whose second is > 12 means month first; with no such date, `.`-separated dates are day first
-//!   and `/` ones month first (en-US, the Windows default). [`WinDnsReader::new`] takes an
-//!   explicit order for callers that know it. A date impossible in the chosen order is rejected.
+//!   and `/` ones month first (en-US, the Windows default). `ReadOptions.day_first` overrides the
+//!   detection. A date impossible in the chosen order is rejected.
 //! - No time zone in the file: `ReadOptions.timezone` (UTC by default, a fixed offset, or an
 //!   IANA name with its DST rules) is applied.
 //!   No host name either: `server` is `ReadOptions.server`, else empty.
@@ -53,13 +53,18 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         LocalZone::parse(opts.timezone.as_deref()).map_err(|detail| InputError::Open { name: name.clone(), detail })?;
     let (head, mut source) =
         input::peek(source, DETECT_BYTES).map_err(|e| InputError::Open { name, detail: e.to_string() })?;
-    let order = match utf16::bom(&head) {
+    let detected = match utf16::bom(&head) {
         Some(endian) => {
             let reader = std::mem::replace(&mut source.reader, Box::new(io::empty()));
             source.reader = Box::new(io::BufReader::new(utf16::Utf16Reader::new(reader, endian)));
             detect_order(utf16::decode_head(&head, endian).as_bytes())
         }
         None => detect_order(&head),
+    };
+    let order = match opts.day_first {
+        Some(true) => DateOrder::DayFirst,
+        Some(false) => DateOrder::MonthFirst,
+        None => detected,
     };
     Ok(Box::new(WinDnsReader::new(source, opts, zone, order)))
 }

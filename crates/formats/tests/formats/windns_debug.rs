@@ -108,6 +108,16 @@ fn date_locales_are_detected() {
         (Some(QType::IXFR), Some(Transport::Tcp), Some(Rcode::REFUSED))
     );
 
+    // The option overrides detection: de-DE read month first puts the day in May; en-GB read month
+    // first cannot place `13/11/2026` and rejects that line (counted, line 32).
+    let mut opts = ReadOptions::default();
+    opts.day_first = Some(false);
+    let (e, _) = read("de-de.log", &opts);
+    assert_eq!(e[0].time.to_string(), "2026-05-11T13:14:15Z");
+    let (e, rej) = read("en-gb.log", &opts);
+    assert_eq!((e.len(), rej.count, rej.kept[0].location.line), (1, 1, 32));
+    assert_eq!(e[0].time.to_string(), "2026-12-11T23:59:59Z");
+
     assert_eq!(detect_order(b"11/05/2026 1:00:00 PM x\n11/27/2026 1:00:00 PM x\n"), DateOrder::MonthFirst);
     assert_eq!(detect_order(b"11/05/2026 13:00:00 x\n27/11/2026 13:00:00 x\n"), DateOrder::DayFirst);
     assert_eq!(detect_order(b"11/05/2026 13:00:00 x\n"), DateOrder::MonthFirst);
