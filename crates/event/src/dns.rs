@@ -241,9 +241,12 @@ impl QType {
         if let Ok(n) = s.parse::<u16>() {
             return Some(QType(n));
         }
-        if s.len() > 4 && s[..4].eq_ignore_ascii_case("TYPE") {
-            if let Ok(n) = s[4..].parse::<u16>() {
-                return Some(QType(n));
+        // `get`, not indexing: byte 4 may fall inside a multi-byte character of bad input.
+        if let (Some(prefix), Some(num)) = (s.get(..4), s.get(4..)) {
+            if prefix.eq_ignore_ascii_case("TYPE") {
+                if let Ok(n) = num.parse::<u16>() {
+                    return Some(QType(n));
+                }
             }
         }
         QTYPES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| QType(*n))
@@ -341,6 +344,8 @@ mod tests {
         assert_eq!(QType(65280).to_string(), "TYPE65280");
         assert_eq!(QType::parse("bogus"), None);
         assert_eq!(QType::parse("70000"), None);
+        assert_eq!(QType::parse("A🦀AAA"), None);
+        assert_eq!(QType::parse("TYPE"), None);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! lists them all and picks one by sniffing the content.
 
 pub mod auditd;
+pub mod bind;
 pub mod ecs_process;
 mod error;
 pub mod input;
+mod localtime;
 mod reader;
 pub mod registry;
+pub mod windns_debug;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
+pub use localtime::LocalZone;
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
 pub use registry::{by_name, open_reader, sniff, FormatSpec, FORMATS};

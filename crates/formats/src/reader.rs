@@ -33,11 +33,14 @@ pub struct ReadOptions {
     pub timezone: Option<String>,
     /// Server name for formats that do not name the server (`Computer`), e.g. a plain BIND log.
     pub server: Option<String>,
+    /// Numeric date order for formats that write dates in the writer's locale (Windows DNS debug
+    /// log): `Some(true)` day first (`27/11/2026`), `Some(false)` month first; `None` detects it.
+    pub day_first: Option<bool>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { max_record: 1 << 20, timezone: None, server: None }
+        ReadOptions { max_record: 1 << 20, timezone: None, server: None, day_first: None }
     }
 }
 

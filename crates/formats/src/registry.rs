@@ -21,7 +21,12 @@ pub type OpenFn = fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, Input
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
-pub static FORMATS: &[&FormatSpec] = &[&crate::auditd::SPEC, &crate::ecs_process::SPEC];
+pub static FORMATS: &[&FormatSpec] = &[
+    &crate::auditd::SPEC,
+    &crate::ecs_process::SPEC,
+    &crate::bind::SPEC,
+    &crate::windns_debug::SPEC,
+];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
     FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))

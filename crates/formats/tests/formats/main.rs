@@ -1,2 +1,4 @@
 mod auditd;
+mod bind;
 mod ecs_process;
+mod windns_debug;
