@@ -3,8 +3,11 @@
 
 mod error;
 pub mod input;
+pub mod json;
+mod jsonstream;
 mod reader;
 pub mod registry;
+pub mod sentinel;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
