@@ -6,7 +6,7 @@
 //! forms of [`crate::sentinel::time`], e.g. Sysmon's `2026-11-27 13:14:15.123`), or epoch digits.
 //! A number (or a string of digits) is epoch time whose unit is told by its size: below 10^11
 //! seconds (until the year 5138), below 10^14 milliseconds, below 10^17 microseconds, else
-//! nanoseconds. An object with none of these keys, or whose time cannot be read, is rejected.
+//! nanoseconds; fractional seconds are kept to the microsecond. An object with none of these keys, or whose time cannot be read, is rejected.
 //! This is the lowest-priority match in sniffing.
 
 use crate::jsonstream::{first_object, next_element, shape, Element, JsonStream, Scan, Shape};
@@ -25,12 +25,21 @@ pub static SPEC: FormatSpec =
 /// Keys tried for the event time, in order.
 pub const TIME_KEYS: [&str; 7] = ["@timestamp", "timestamp", "time", "TimeGenerated", "ts", "EventTime", "UtcTime"];
 
-/// 10 when the first value is a complete JSON object, 5 when the input opens like one.
+/// 10 when the first value (of an array or a stream) is a complete JSON object, 5 when it
+/// starts like one but does not end within `head`.
 fn sniff(head: &[u8]) -> u8 {
-    match shape(head) {
-        Shape::None => 0,
-        _ if first_object(head).is_some() => 10,
-        _ => 5,
+    if shape(head) == Shape::None {
+        return 0;
+    }
+    if first_object(head).is_some() {
+        return 10;
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).trim_ascii_start();
+    let text = text.strip_prefix(b"[").map_or(text, <[u8]>::trim_ascii_start);
+    if text.first() == Some(&b'{') {
+        5
+    } else {
+        0
     }
 }
 
@@ -43,11 +52,13 @@ pub fn event_time(obj: &Value) -> Result<Timestamp, RecordError> {
     match v {
         Value::Number(n) => match n.as_i64() {
             Some(i) => Ok(epoch_int(i)),
-            None => n
-                .as_f64()
-                .filter(|f| f.is_finite() && f.abs() < 1e11)
-                .map(|f| Timestamp((f * 1e9) as i64))
-                .ok_or_else(bad),
+            // Fractional seconds (Zeek's `ts`) are kept to the microsecond, all an f64 holds at
+            // this magnitude; a larger value is a count of smaller units, its fraction dropped.
+            None => match n.as_f64() {
+                Some(f) if f.abs() < 1e11 => Ok(Timestamp::from_micros((f * 1e6).round() as i64)),
+                Some(f) if f.is_finite() && f.abs() < 9e18 => Ok(epoch_int(f as i64)),
+                _ => Err(bad()),
+            },
         },
         Value::String(s) => {
             let t = s.trim();

@@ -2,6 +2,9 @@
 
 use crate::{input, EventReader, InputError, ReadOptions, Source};
 
+/// Opens a reader of one format over an input.
+pub type OpenFn = fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>;
+
 /// An input format: how to recognise it and how to read it.
 pub struct FormatSpec {
     /// Name used by `--input-format` and reported in events (`SourceFormat`).
@@ -11,7 +14,7 @@ pub struct FormatSpec {
     /// How sure (0 = not this format, 100 = certain) the format is of the first bytes of an
     /// input (up to [`SNIFF_BYTES`], already decompressed; may end mid-line).
     pub sniff: fn(&[u8]) -> u8,
-    pub open: fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>,
+    pub open: OpenFn,
 }
 
 /// How many bytes sniffing looks at.
