@@ -6,8 +6,8 @@
 //! forms of [`crate::sentinel::time`], e.g. Sysmon's `2026-11-27 13:14:15.123`), or epoch digits.
 //! A number (or a string of digits) is epoch time whose unit is told by its size: below 10^11
 //! seconds (until the year 5138), below 10^14 milliseconds, below 10^17 microseconds, else
-//! nanoseconds; fractional seconds are kept to the microsecond. An object with none of these keys, or whose time cannot be read, is rejected.
-//! This is the lowest-priority match in sniffing.
+//! nanoseconds; fractional seconds are kept to the microsecond. An object with none of these
+//! keys, or whose time cannot be read, is rejected. This is the lowest-priority match in sniffing.
 
 use crate::jsonstream::{first_object, next_element, shape, Element, JsonStream, Scan, Shape};
 use crate::registry::FormatSpec;

@@ -104,9 +104,12 @@ impl Reader {
         if self.rec.as_slice().len() > self.max {
             return Err(RecordError::TooLong { limit: self.max });
         }
+        // One UTF-8 check for the whole record; a field is then a sub-slice, which must start and
+        // end on character boundaries (else bytes of one character were split by a delimiter).
+        let all = std::str::from_utf8(self.rec.as_slice()).map_err(|_| RecordError::NotUtf8)?;
         let mut row = Row::begin(out, self.table, NAME);
-        for ((col, name), raw) in self.cols.iter().zip(self.rec.iter()) {
-            let value = std::str::from_utf8(raw).map_err(|_| RecordError::NotUtf8)?;
+        for (i, (col, name)) in self.cols.iter().enumerate() {
+            let value = self.rec.range(i).and_then(|r| all.get(r)).ok_or(RecordError::NotUtf8)?;
             row.put(*col, name, value)?;
         }
         row.finish(self.time_column)
