@@ -233,7 +233,8 @@ pub enum Shape {
     Lines,
     /// Values one after the other, spanning lines (pretty-printed objects).
     Concatenated,
-    /// One object whose first key is an API response's (`tables`, `Schema`, `Results`, `Stats`).
+    /// One object whose first key (after `@…` annotations) is an API response's (`tables`,
+    /// `Schema`, `Results`, `Stats`).
     Response,
     /// Not JSON, or empty.
     None,
@@ -250,13 +251,26 @@ pub fn shape(head: &[u8]) -> Shape {
         Ok(Some(b'[')) => Shape::Array,
         Ok(Some(b'{')) => {
             s.bump();
-            if let Ok(Some(b'"')) = s.peek() {
-                if matches!(s.value(true), Ok(Scan::Value)) {
-                    let key: String = serde_json::from_slice(&s.buf).unwrap_or_default();
-                    if ["tables", "schema", "results", "stats"].iter().any(|k| key.eq_ignore_ascii_case(k)) {
-                        return Shape::Response;
-                    }
+            // The first key that is not an OData annotation (Graph starts with `@odata.context`).
+            while let Ok(Some(b'"')) = s.peek() {
+                if !matches!(s.value(true), Ok(Scan::Value)) {
+                    break;
                 }
+                let key: String = serde_json::from_slice(&s.buf).unwrap_or_default();
+                if ["tables", "schema", "results", "stats"].iter().any(|k| key.eq_ignore_ascii_case(k)) {
+                    return Shape::Response;
+                }
+                let skipped = key.starts_with('@')
+                    && matches!(s.peek(), Ok(Some(b':')))
+                    && {
+                        s.bump();
+                        matches!(s.value(false), Ok(Scan::Value))
+                    }
+                    && matches!(s.peek(), Ok(Some(b',')));
+                if !skipped {
+                    break;
+                }
+                s.bump();
             }
             let mut s = stream_of(head);
             let first_line = s.peek().ok().flatten().map(|_| s.line());

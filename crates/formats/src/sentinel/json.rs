@@ -7,7 +7,7 @@
 //!   [{"name":…,"type":…}],"rows":[[…],…]}]}`, rows streamed one at a time (`columns` must come
 //!   before `rows`, as the API writes them);
 //! - the Defender advanced hunting API response `{"Schema":[…],"Results":[{…},…]}` (or Graph's
-//!   `schema`/`results`), results streamed.
+//!   `{"@odata.context":…,"schema":[…],"results":[…]}`), results streamed; other keys are skipped.
 //!
 //! Values may be strings, numbers (`QueryType` 252, `ResultCode` 0), booleans or null (an empty
 //! field; a null `Extra` column is left out). Nested values are kept in `Extra` as JSON text.

@@ -203,3 +203,28 @@ fn json_element_longer_than_the_limit_is_rejected_and_reading_goes_on() {
     assert_eq!(ev.iter().map(|e| dns(e).name.clone()).collect::<Vec<_>>(), ["a", "b"]);
     assert_eq!(reject_lines(&rej), [(2, "line longer than 1048576 bytes".to_string())]);
 }
+
+#[test]
+fn process_time_prefers_timestamp_and_keeps_time_generated_in_extra() {
+    let csv = "\"TimeGenerated [UTC]\",\"Timestamp [UTC]\",DeviceName,FileName,ProcessCommandLine\r\n\
+               \"11/27/2026, 1:20:00.000 PM\",\"11/27/2026, 1:14:15.000 PM\",ws01,dig,\"dig axfr corp.example\"\r\n";
+    let (ev, rej, fmt) = read_bytes("p.csv", csv.into(), None, &ReadOptions::default());
+    assert_eq!((fmt, rej.count, ev.len()), ("sentinel-csv", 0, 1));
+    let p = process(&ev[0]);
+    assert_eq!(p.time.to_string(), "2026-11-27T13:14:15Z");
+    assert_eq!(p.extra.get("TimeGenerated"), Some("11/27/2026, 1:20:00.000 PM"));
+    // Sentinel's copy of the table may have only TimeGenerated.
+    let csv = "TimeGenerated,DeviceName,FileName\n2026-11-27T13:14:15Z,ws01,dnsrecon\n";
+    let (ev, _, _) = read_bytes("p2.csv", csv.into(), Some("sentinel-csv"), &ReadOptions::default());
+    assert_eq!(process(&ev[0]).time.to_string(), "2026-11-27T13:14:15Z");
+}
+
+#[test]
+fn graph_hunting_response_with_lowercase_keys() {
+    let j = r#"{"@odata.context":"x","schema":[{"name":"Timestamp","type":"DateTime"}],
+"results":[{"Timestamp":"2026-11-27T13:14:15.1234567Z","DeviceName":"ws01","FileName":"knockpy","ProcessCommandLine":"knockpy corp.example","ProcessId":1}]}"#;
+    let (ev, rej, fmt) = read_bytes("g.json", j.into(), None, &ReadOptions::default());
+    assert_eq!((fmt, ev.len(), rej.count), ("sentinel-json", 1, 0));
+    assert_eq!(process(&ev[0]).file_name, "knockpy");
+    assert_eq!(process(&ev[0]).time.subsec_nanos(), 123_456_700);
+}
