@@ -2,6 +2,7 @@
 //! `tests/fixtures/`.
 
 mod json;
+mod robust;
 mod sentinel;
 mod sniff;
 
