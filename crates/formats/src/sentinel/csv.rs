@@ -9,12 +9,16 @@
 //! Rejects carry the physical line where the record starts. A record with the wrong number of
 //! fields, a bad time, IP, QueryType, …, invalid UTF-8 or longer than `max_record` is rejected and
 //! skipped. The hot path reuses one `csv::ByteRecord` and the output event's buffers.
+//!
+//! A record the CSV parser keeps growing past [`RUNAWAY_FACTOR`] × `max_record` bytes (typically
+//! an unterminated quote, after which nothing can be resynchronised) ends the input with one
+//! reject at the line where it starts, instead of buffering the rest of a multi-GB file.
 
 use super::{strip_zone_suffix, Col, Row, Table};
 use crate::registry::FormatSpec;
 use crate::{EventReader, InputError, ReadOptions, RecordError, Rejects, Source};
 use event::Event;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
 pub const NAME: &str = "sentinel-csv";
@@ -45,8 +49,42 @@ fn sniff(head: &[u8]) -> u8 {
     }
 }
 
+/// How many times `max_record` one record may grow before the input is abandoned.
+pub const RUNAWAY_FACTOR: u64 = 8;
+
+/// The input under the CSV parser, counting what it hands out so a runaway record can be stopped.
+struct Guard {
+    inner: Box<dyn BufRead + Send>,
+    delivered: u64,
+    record_start: u64,
+    limit: u64,
+}
+
+/// The error a [`Guard`] stops a runaway record with.
+#[derive(Debug)]
+struct Runaway;
+
+impl std::fmt::Display for Runaway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("runaway CSV record")
+    }
+}
+
+impl std::error::Error for Runaway {}
+
+impl Read for Guard {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.delivered.saturating_sub(self.record_start) > self.limit {
+            return Err(io::Error::other(Runaway));
+        }
+        let n = self.inner.read(buf)?;
+        self.delivered += n as u64;
+        Ok(n)
+    }
+}
+
 struct Reader {
-    rdr: ::csv::Reader<Box<dyn BufRead + Send>>,
+    rdr: ::csv::Reader<Guard>,
     rec: ::csv::ByteRecord,
     table: Table,
     time_column: &'static str,
@@ -58,7 +96,9 @@ struct Reader {
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
     let name = source.name.clone();
     let err = |detail: String| InputError::Open { name: name.to_string(), detail };
-    let mut rdr = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(source.reader);
+    let limit = (opts.max_record as u64).saturating_mul(RUNAWAY_FACTOR);
+    let guard = Guard { inner: source.reader, delivered: 0, record_start: 0, limit };
+    let mut rdr = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(guard);
     let mut header = ::csv::ByteRecord::new();
     match rdr.read_byte_record(&mut header) {
         Ok(true) => {}
@@ -119,6 +159,8 @@ impl Reader {
 impl EventReader for Reader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
+            let start = self.rdr.position().clone();
+            self.rdr.get_mut().record_start = start.byte();
             match self.rdr.read_byte_record(&mut self.rec) {
                 Ok(false) => return Ok(false),
                 Ok(true) => {
@@ -131,6 +173,18 @@ impl EventReader for Reader {
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
                     match e.into_kind() {
+                        ::csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<Runaway>()) => {
+                            let limit = self.max.saturating_mul(RUNAWAY_FACTOR as usize);
+                            let detail = format!(
+                                "record still open after {limit} bytes (unterminated quote?); rest of the input skipped"
+                            );
+                            rejects.push(
+                                &self.source,
+                                start.line(),
+                                RecordError::Malformed { what: "CSV record", detail },
+                            );
+                            return Ok(false);
+                        }
                         ::csv::ErrorKind::Io(io) => return Err(io),
                         other => rejects.push(&self.source, line, RecordError::Csv(format!("{other:?}"))),
                     }

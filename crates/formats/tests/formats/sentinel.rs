@@ -228,3 +228,25 @@ fn graph_hunting_response_with_lowercase_keys() {
     assert_eq!(process(&ev[0]).file_name, "knockpy");
     assert_eq!(process(&ev[0]).time.subsec_nanos(), 123_456_700);
 }
+
+#[test]
+fn unterminated_quote_ends_the_input_with_one_reject_instead_of_buffering_it() {
+    let mut csv = b"TimeGenerated,Computer,ClientIP,Name,QueryType,ResultCode\n".to_vec();
+    csv.extend_from_slice(b"2026-11-27T10:00:00Z,dc01,203.0.113.1,a.example,A,0\n");
+    csv.extend_from_slice(b"2026-11-27T10:00:01Z,dc01,203.0.113.1,\"open quote,A,0\n");
+    for _ in 0..2000 {
+        csv.extend_from_slice(b"2026-11-27T10:00:02Z,dc01,203.0.113.1,lost.example,A,0\n");
+    }
+    let mut opts = ReadOptions::default();
+    opts.max_record = 1024;
+    let (ev, rej, _) = read_bytes("q.csv", csv, Some("sentinel-csv"), &opts);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        reject_lines(&rej),
+        [(
+            3,
+            "malformed CSV record: record still open after 8192 bytes (unterminated quote?); rest of the input skipped"
+                .to_string()
+        )]
+    );
+}
