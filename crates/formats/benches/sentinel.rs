@@ -1,5 +1,6 @@
 //! Events/s of the `sentinel-csv` reader on a generated 100k-row DnsEvents export (the portal's
-//! columns, `[UTC]` header, en-US times, some quoted fields), and of the same rows as ISO times.
+//! columns, `[UTC]` header, en-US times, some quoted fields), of the same rows with ISO times, and
+//! of `sentinel-json` on 100k rows of a Log Analytics query API response.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use event::Event;
@@ -30,9 +31,45 @@ fn generate(portal_times: bool) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn read_all(data: &'static [u8]) -> usize {
-    let src = Source { name: "bench.csv".into(), path: None, reader: Box::new(data) };
-    let (_, mut r) = open_reader(src, Some("sentinel-csv"), &ReadOptions::default()).expect("open");
+/// The same rows as a Log Analytics query API response (`sentinel-json`, rows streamed).
+fn generate_api_json() -> Vec<u8> {
+    let mut s = String::with_capacity(ROWS * 200);
+    s.push_str(r#"{"tables":[{"name":"PrimaryResult","columns":["#);
+    for (i, (n, t)) in [
+        ("TimeGenerated", "datetime"),
+        ("Computer", "string"),
+        ("EventId", "int"),
+        ("ClientIP", "string"),
+        ("Name", "string"),
+        ("IPAddresses", "string"),
+        ("QueryType", "string"),
+        ("ResultCode", "int"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let _ = write!(s, r#"{}{{"name":"{n}","type":"{t}"}}"#, if i > 0 { "," } else { "" });
+    }
+    s.push_str(r#"],"rows":["#);
+    for i in 0..ROWS {
+        let _ = write!(
+            s,
+            "{}\n[\"2026-11-27T13:{:02}:{:02}.1234567Z\",\"dc{}.corp.example\",256,\"203.0.113.{}\",\"host{i}.corp.example\",\"198.51.100.1\",\"{}\",0]",
+            if i > 0 { "," } else { "" },
+            i / 60 % 60,
+            i % 60,
+            i % 4,
+            i % 250,
+            ["A", "AAAA", "MX", "TXT", "252", "NS"][i % 6]
+        );
+    }
+    s.push_str("]}]}");
+    s.into_bytes()
+}
+
+fn read_all(data: &'static [u8], format: &str) -> usize {
+    let src = Source { name: "bench".into(), path: None, reader: Box::new(data) };
+    let (_, mut r) = open_reader(src, Some(format), &ReadOptions::default()).expect("open");
     let mut rejects = Rejects::default();
     let mut ev = Event::Dns(Default::default());
     let mut n = 0;
@@ -49,8 +86,14 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     for (label, portal) in [("dnsevents_100k_portal_times", true), ("dnsevents_100k_iso_times", false)] {
         let data: &'static [u8] = Vec::leak(generate(portal));
-        g.bench_function(label, |b| b.iter(|| read_all(data)));
+        g.bench_function(label, |b| b.iter(|| read_all(data, "sentinel-csv")));
     }
+    g.finish();
+    let mut g = c.benchmark_group("sentinel-json");
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.sample_size(10);
+    let data: &'static [u8] = Vec::leak(generate_api_json());
+    g.bench_function("dnsevents_100k_log_analytics_api", |b| b.iter(|| read_all(data, "sentinel-json")));
     g.finish();
 }
 

@@ -21,7 +21,11 @@ pub struct FormatSpec {
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
-pub static FORMATS: &[&FormatSpec] = &[&crate::sentinel::csv::SPEC, &crate::sentinel::json::SPEC, &crate::json::SPEC];
+pub static FORMATS: &[&FormatSpec] = &[
+    &crate::sentinel::csv::SPEC,  // DnsEvents / DeviceProcessEvents CSV exports
+    &crate::sentinel::json::SPEC, // the same tables as JSON (array, lines, API responses)
+    &crate::json::SPEC,           // any JSON objects; sniffs lowest
+];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
     FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))
