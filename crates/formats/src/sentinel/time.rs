@@ -7,10 +7,11 @@
 //!   clock, comma optional), year-first locales `2026/11/27 13:14:15.123`, dotted day-first locales
 //!   `27.11.2026 13:14:15.123`, and slashed day-first 24-hour locales (en-GB, fr-FR)
 //!   `27/11/2026 13:14:15`. A slashed date is read month-first only when an AM/PM marker says it
-//!   is en-US, day-first otherwise.
+//!   is en-US, day-first otherwise. The Defender portal's tables show `Nov 27, 2026 1:14:15 PM`
+//!   (month name first), which users copy out of it; that is read too.
 //! - Epoch seconds (what `event::parse_time` also accepts).
 
-use event::{parse_time, Timestamp};
+use event::{month_from_name, parse_time, Timestamp};
 
 /// Parses one exported time value as UTC. `None` when it is none of the forms above.
 pub fn parse_export_time(v: &str) -> Option<Timestamp> {
@@ -19,7 +20,67 @@ pub fn parse_export_time(v: &str) -> Option<Timestamp> {
     if b.len() >= 19 && b[4] == b'-' {
         return Timestamp::parse_rfc3339(v);
     }
+    if b.first().is_some_and(u8::is_ascii_alphabetic) {
+        return parse_month_name(v);
+    }
     parse_locale(v).or_else(|| parse_time(v))
+}
+
+/// `Nov 27, 2026 1:14:15 PM` / `November 27, 2026, 1:14:15.123 PM`.
+fn parse_month_name(v: &str) -> Option<Timestamp> {
+    let (month, rest) = v.split_once(' ')?;
+    if !month.bytes().all(|b| b.is_ascii_alphabetic()) || !(3..=9).contains(&month.len()) {
+        return None;
+    }
+    let mo = month_from_name(month)?;
+    let (d, rest) = digits(rest.trim_start(), 2)?;
+    let rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+    let (y, rest) = digits(rest, 4)?;
+    let rest = rest.strip_prefix(',').unwrap_or(rest);
+    let (h, mi, s, nanos, pm) = clock(rest.strip_prefix(' ')?.trim_start())?;
+    Timestamp::from_civil(i64::from(y), mo, d, hour24(h, pm)?, mi, s, nanos)
+}
+
+/// `h:mm:ss[.fraction][ AM|PM]` → (hour as written, minute, second, nanos, Some(pm) if marked).
+fn clock(v: &str) -> Option<(u32, u32, u32, u32, Option<bool>)> {
+    let (h, rest) = digits(v, 2)?;
+    let (mi, rest) = digits(rest.strip_prefix(':')?, 2)?;
+    let (s, rest) = digits(rest.strip_prefix(':')?, 2)?;
+    let (nanos, rest) = match rest.strip_prefix('.') {
+        Some(f) => {
+            let n = f.bytes().take_while(u8::is_ascii_digit).count();
+            if n == 0 {
+                return None;
+            }
+            let mut ns = 0u32;
+            for d in f.bytes().take(n.min(9)) {
+                ns = ns * 10 + u32::from(d - b'0');
+            }
+            (ns * 10u32.pow(9u32.saturating_sub(n as u32)), &f[n..])
+        }
+        None => (0, rest),
+    };
+    let marker = rest.trim();
+    let pm = if marker.is_empty() {
+        None
+    } else if marker.eq_ignore_ascii_case("AM") {
+        Some(false)
+    } else if marker.eq_ignore_ascii_case("PM") {
+        Some(true)
+    } else {
+        return None;
+    };
+    Some((h, mi, s, nanos, pm))
+}
+
+/// A 12-hour clock hour (1–12 with AM/PM) as 0–23; a 24-hour one as is.
+fn hour24(h: u32, pm: Option<bool>) -> Option<u32> {
+    match pm {
+        None => Some(h),
+        Some(_) if !(1..=12).contains(&h) => None,
+        Some(false) => Some(h % 12),
+        Some(true) => Some(h % 12 + 12),
+    }
 }
 
 /// Splits leading ASCII digits off `s` (1 to `max` of them).
@@ -42,41 +103,8 @@ fn parse_locale(v: &str) -> Option<Timestamp> {
     let (c, rest) = digits(rest, 4)?;
     let rest = rest.strip_prefix(',').unwrap_or(rest);
     let rest = rest.strip_prefix([' ', 'T'])?.trim_start();
-    let (h, rest) = digits(rest, 2)?;
-    let (mi, rest) = digits(rest.strip_prefix(':')?, 2)?;
-    let (s, rest) = digits(rest.strip_prefix(':')?, 2)?;
-    let (nanos, rest) = match rest.strip_prefix('.') {
-        Some(f) => {
-            let n = f.bytes().take_while(u8::is_ascii_digit).count();
-            if n == 0 {
-                return None;
-            }
-            let mut ns = 0u32;
-            for (i, d) in f.bytes().take(n).enumerate() {
-                if i < 9 {
-                    ns = ns * 10 + u32::from(d - b'0');
-                }
-            }
-            (ns * 10u32.pow(9u32.saturating_sub(n as u32)), &f[n..])
-        }
-        None => (0, rest),
-    };
-    let marker = rest.trim();
-    let pm = if marker.is_empty() {
-        None
-    } else if marker.eq_ignore_ascii_case("AM") {
-        Some(false)
-    } else if marker.eq_ignore_ascii_case("PM") {
-        Some(true)
-    } else {
-        return None;
-    };
-    let h = match pm {
-        None => h,
-        Some(_) if !(1..=12).contains(&h) => return None,
-        Some(false) => h % 12,
-        Some(true) => h % 12 + 12,
-    };
+    let (h, mi, s, nanos, pm) = clock(rest)?;
+    let h = hour24(h, pm)?;
     let (y, mo, d) = if a > 31 {
         // Year first: 2026/11/27.
         (a, b, c)
@@ -111,6 +139,10 @@ mod tests {
         assert_eq!(t("27.11.2026 13:14:15"), "2026-11-27T13:14:15Z");
         assert_eq!(t("27/11/2026 13:14:15"), "2026-11-27T13:14:15Z");
         assert_eq!(t("1795785255"), "2026-11-27T13:14:15Z");
+        assert_eq!(t("Nov 27, 2026 1:14:15 PM"), "2026-11-27T13:14:15Z");
+        assert_eq!(t("November 27, 2026, 1:14:15.5 AM"), "2026-11-27T01:14:15.500Z");
+        assert_eq!(t("Nov 31, 2026 1:14:15 PM"), "none");
+        assert_eq!(t("Now 27, 2026 1:14:15 PM"), "none");
         assert_eq!(t("13/27/2026, 1:14:15 PM"), "none");
         assert_eq!(t("11/27/2026, 13:14:15 PM"), "none");
         assert_eq!(t("11/27/2026, 1:14:15 XM"), "none");
