@@ -12,6 +12,7 @@
 //! Values may be strings, numbers (`QueryType` 252, `ResultCode` 0), booleans or null (an empty
 //! field; a null `Extra` column is left out). Nested values are kept in `Extra` as JSON text.
 
+use super::cells::Cells;
 use super::{Col, Row, Table};
 use crate::jsonstream::{first_object, next_element, shape, Element, JsonStream, Scan, Shape};
 use crate::registry::FormatSpec;
@@ -46,7 +47,7 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
     let name = source.name.to_string();
     let (head, source) = input::peek(source, crate::registry::SNIFF_BYTES)
         .map_err(|e| InputError::Open { name: name.clone(), detail: e.to_string() })?;
-    let rows = Rows { source: source.name.clone(), table: None, columns: Vec::new(), scratch: String::new() };
+    let rows = Rows::new(source.name.clone());
     let mode = match shape(&head) {
         Shape::Lines => Mode::Lines(LineReader::new(source, opts)),
         Shape::Array | Shape::Concatenated | Shape::Response => {
@@ -93,64 +94,55 @@ struct Reader {
 /// Turns parsed rows into events.
 struct Rows {
     source: Arc<str>,
-    /// Table of the row objects, from the first object that names one.
+    /// Table of the rows: from the current Log Analytics table's columns, or from the first row
+    /// object that names one.
     table: Option<Table>,
-    /// Columns of the current Log Analytics table, with its table and time column.
+    /// Columns of the current Log Analytics table, and its time column.
     columns: Vec<(Col, Box<str>)>,
-    scratch: String,
-}
-
-/// The text of a JSON value as a field sees it; `None` for null.
-fn text<'a>(v: &'a Value, scratch: &'a mut String) -> Option<&'a str> {
-    use std::fmt::Write;
-    scratch.clear();
-    match v {
-        Value::Null => return None,
-        Value::String(s) => return Some(s),
-        Value::Bool(b) => scratch.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(scratch, "{n}");
-        }
-        other => {
-            let _ = write!(scratch, "{other}");
-        }
-    }
-    Some(scratch)
+    time_column: &'static str,
+    /// The last row object's keys and where they go, reused while the next rows have the same.
+    object_columns: Vec<(Col, Box<str>)>,
+    object_time: &'static str,
+    cells: Cells,
 }
 
 impl Rows {
+    fn new(source: Arc<str>) -> Self {
+        Rows {
+            source,
+            table: None,
+            columns: Vec::new(),
+            time_column: "TimeGenerated",
+            object_columns: Vec::new(),
+            object_time: "TimeGenerated",
+            cells: Cells::default(),
+        }
+    }
+
     fn object(&mut self, out: &mut Event, bytes: &[u8]) -> Result<(), RecordError> {
-        let obj: Map<String, Value> =
-            serde_json::from_slice(bytes).map_err(|e| RecordError::Json(RecordError::quote(&e.to_string())))?;
-        let keys = || obj.keys().map(String::as_str);
-        let table = match self.table.or_else(|| Table::detect(keys())) {
-            Some(t) => t,
-            None => {
-                return Err(RecordError::Unrecognised(
-                    "object has neither DnsEvents nor DeviceProcessEvents columns".into(),
-                ))
-            }
+        self.cells.decode(bytes, true).map_err(json_error)?;
+        let keys = self.cells.keys();
+        let Some(table) = self.table.or_else(|| Table::detect(keys.clone())) else {
+            return Err(RecordError::Unrecognised(
+                "object has neither DnsEvents nor DeviceProcessEvents columns".into(),
+            ));
         };
         self.table = Some(table);
-        let time_column = table.time_column(keys()).ok_or(RecordError::MissingField(match table {
-            Table::DnsEvents => "TimeGenerated",
-            Table::DeviceProcessEvents => "Timestamp",
-        }))?;
-        let mut row = Row::begin(out, table, NAME);
-        for (k, v) in &obj {
-            let col = table.column(k, time_column);
-            match text(v, &mut self.scratch) {
-                Some(t) => row.put(col, k, t)?,
-                None if col == Col::Extra => {}
-                None => row.put(col, k, "")?,
-            }
+        let same = self.object_columns.len() == self.cells.len()
+            && self.object_columns.iter().zip(keys.clone()).all(|((_, a), b)| **a == *b);
+        if !same {
+            let time = table.time_column(keys.clone()).ok_or(RecordError::MissingField(match table {
+                Table::DnsEvents => "TimeGenerated",
+                Table::DeviceProcessEvents => "Timestamp",
+            }))?;
+            self.object_columns = keys.map(|k| (table.column(k, time), Box::from(k))).collect();
+            self.object_time = time;
         }
-        row.finish(time_column)
+        fill(out, table, &self.object_columns, &self.cells, self.object_time)
     }
 
     fn set_columns(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
-        let cols: Vec<Map<String, Value>> =
-            serde_json::from_slice(bytes).map_err(|e| RecordError::Json(RecordError::quote(&e.to_string())))?;
+        let cols: Vec<Map<String, Value>> = serde_json::from_slice(bytes).map_err(json_error)?;
         let names: Vec<&str> = cols
             .iter()
             .map(|c| c.get("name").or_else(|| c.get("ColumnName")).and_then(Value::as_str))
@@ -164,6 +156,7 @@ impl Rows {
         })?;
         let time = table.time_column(names()).ok_or(RecordError::MissingField("TimeGenerated"))?;
         self.columns = names().map(|n| (table.column(n, time), Box::from(n))).collect();
+        self.time_column = time;
         Ok(())
     }
 
@@ -171,22 +164,35 @@ impl Rows {
         let Some(table) = self.table.filter(|_| !self.columns.is_empty()) else {
             return Err(RecordError::Unrecognised("row of a table with unusable columns".into()));
         };
-        let cells: Vec<Value> =
-            serde_json::from_slice(bytes).map_err(|e| RecordError::Json(RecordError::quote(&e.to_string())))?;
-        if cells.len() != self.columns.len() {
-            return Err(RecordError::FieldCount { got: cells.len(), want: self.columns.len() });
+        self.cells.decode(bytes, false).map_err(json_error)?;
+        if self.cells.len() != self.columns.len() {
+            return Err(RecordError::FieldCount { got: self.cells.len(), want: self.columns.len() });
         }
-        let time = table.time_column(self.columns.iter().map(|(_, n)| &**n)).unwrap_or("TimeGenerated");
-        let mut row = Row::begin(out, table, NAME);
-        for ((col, name), v) in self.columns.iter().zip(&cells) {
-            match text(v, &mut self.scratch) {
-                Some(t) => row.put(*col, name, t)?,
-                None if *col == Col::Extra => {}
-                None => row.put(*col, name, "")?,
-            }
-        }
-        row.finish(time)
+        fill(out, table, &self.columns, &self.cells, self.time_column)
     }
+}
+
+fn json_error(e: serde_json::Error) -> RecordError {
+    RecordError::Json(RecordError::quote(&e.to_string()))
+}
+
+/// One event from decoded cells; a null `Extra` column is left out, a null field is empty.
+fn fill(
+    out: &mut Event,
+    table: Table,
+    columns: &[(Col, Box<str>)],
+    cells: &Cells,
+    time: &'static str,
+) -> Result<(), RecordError> {
+    let mut row = Row::begin(out, table, NAME);
+    for (i, (col, name)) in columns.iter().enumerate() {
+        match cells.value(i) {
+            Some(t) => row.put(*col, name, t)?,
+            None if *col == Col::Extra => {}
+            None => row.put(*col, name, "")?,
+        }
+    }
+    row.finish(time)
 }
 
 impl EventReader for Reader {

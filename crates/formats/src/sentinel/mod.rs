@@ -13,6 +13,7 @@
 //! DnsEvents; `Timestamp` (else `TimeGenerated`) for DeviceProcessEvents, the other one kept in
 //! `Extra`. Time values: see [`time::parse_export_time`].
 
+mod cells;
 pub mod csv;
 pub mod json;
 pub mod time;
