@@ -117,8 +117,10 @@ impl JsonStream {
             }
             let mut end = None;
             let mut lines = 0;
-            for (i, &b) in chunk.iter().enumerate() {
-                lines += u64::from(b == b'\n');
+            let mut i = 0;
+            while i < chunk.len() {
+                let b = chunk[i];
+                i += 1;
                 if first {
                     first = false;
                     match b {
@@ -126,24 +128,38 @@ impl JsonStream {
                         b'"' => in_str = true,
                         _ => scalar = true,
                     }
+                    lines += u64::from(b == b'\n');
                     continue;
                 }
                 if in_str {
                     if esc {
                         esc = false;
-                    } else if b == b'\\' {
-                        esc = true;
-                    } else if b == b'"' {
-                        in_str = false;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
+                        lines += u64::from(b == b'\n');
+                        continue;
+                    }
+                    // Jump to the next byte that matters inside a string.
+                    let at = match memchr::memchr3(b'"', b'\\', b'\n', &chunk[i - 1..]) {
+                        Some(off) => i - 1 + off,
+                        None => {
+                            i = chunk.len();
+                            continue;
+                        }
+                    };
+                    i = at + 1;
+                    match chunk[at] {
+                        b'\n' => lines += 1,
+                        b'\\' => esc = true,
+                        _ => {
+                            in_str = false;
+                            if depth == 0 {
+                                end = Some(i);
+                                break;
+                            }
                         }
                     }
                 } else if scalar {
                     if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
-                        lines -= u64::from(b == b'\n');
-                        end = Some(i);
+                        end = Some(i - 1);
                         break;
                     }
                 } else {
@@ -153,10 +169,11 @@ impl JsonStream {
                         b'}' | b']' => {
                             depth -= 1;
                             if depth == 0 {
-                                end = Some(i + 1);
+                                end = Some(i);
                                 break;
                             }
                         }
+                        b'\n' => lines += 1,
                         _ => {}
                     }
                 }
