@@ -250,3 +250,28 @@ fn unterminated_quote_ends_the_input_with_one_reject_instead_of_buffering_it() {
         )]
     );
 }
+
+#[test]
+fn json_with_bad_encoding_or_garbage_rejects_only_those_records() {
+    let row = |name: &str| {
+        format!(r#"{{"TimeGenerated":"2026-11-27T10:00:00Z","ClientIP":"192.0.2.1","QueryType":"A","Name":"{name}"}}"#)
+    };
+    // Array: a Latin-1 byte inside one element, garbage as another.
+    let mut j = format!("[{},\n", row("a")).into_bytes();
+    j.extend_from_slice(b"{\"TimeGenerated\":\"2026-11-27T10:00:00Z\",\"ClientIP\":\"192.0.2.1\",\"QueryType\":\"A\",\"Name\":\"caf\xe9\"},\n");
+    j.extend_from_slice(b"garbage,\n");
+    j.extend_from_slice(format!("{}]", row("b")).as_bytes());
+    let (ev, rej, _) = read_bytes("enc.json", j, Some("sentinel-json"), &ReadOptions::default());
+    assert_eq!(ev.iter().map(|e| dns(e).name.clone()).collect::<Vec<_>>(), ["a", "b"]);
+    let lines: Vec<u64> = reject_lines(&rej).iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [2, 3]);
+    assert!(rej.kept.iter().all(|r| matches!(r.error, RecordError::Json(_))));
+    // JSON Lines: the same, one per line.
+    let mut j = format!("{}\n", row("a")).into_bytes();
+    j.extend_from_slice(b"{\"Name\":\"\xff\"}\n\x00\x01garbage\n");
+    j.extend_from_slice(format!("{}\n", row("b")).as_bytes());
+    let (ev, rej, _) = read_bytes("enc.jsonl", j, Some("sentinel-json"), &ReadOptions::default());
+    assert_eq!(ev.len(), 2);
+    assert_eq!(reject_lines(&rej).iter().map(|(l, _)| *l).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(rej.kept[0].error, RecordError::NotUtf8);
+}
