@@ -6,9 +6,12 @@ pub mod bind;
 pub mod ecs_process;
 mod error;
 pub mod input;
+mod jsonstream;
 mod localtime;
 mod reader;
+pub mod json;
 pub mod registry;
+pub mod sentinel;
 pub mod windns_debug;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};

@@ -2,6 +2,9 @@
 
 use crate::{input, EventReader, InputError, ReadOptions, Source};
 
+/// Opens a reader of one format over an input.
+pub type OpenFn = fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>;
+
 /// An input format: how to recognise it and how to read it.
 pub struct FormatSpec {
     /// Name used by `--input-format` and reported in events (`SourceFormat`).
@@ -14,18 +17,18 @@ pub struct FormatSpec {
     pub open: OpenFn,
 }
 
-/// Opens a reader over an input already known to be of this format.
-pub type OpenFn = fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>;
-
 /// How many bytes sniffing looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
 pub static FORMATS: &[&FormatSpec] = &[
     &crate::auditd::SPEC,
-    &crate::ecs_process::SPEC,
     &crate::bind::SPEC,
+    &crate::ecs_process::SPEC,
+    &crate::sentinel::csv::SPEC,  // DnsEvents / DeviceProcessEvents CSV exports
+    &crate::sentinel::json::SPEC, // the same tables as JSON (array, lines, API responses)
     &crate::windns_debug::SPEC,
+    &crate::json::SPEC, // any JSON objects; sniffs lowest, listed last
 ];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {

@@ -1,0 +1,205 @@
+//! The seed's two tables, `DnsEvents` (Sentinel / Log Analytics) and `DeviceProcessEvents`
+//! (Defender XDR advanced hunting, also mirrored into Sentinel), as users export them.
+//!
+//! Two formats, each detecting the table from the column names (column names are our canonical
+//! field names, see [`event::DnsField`] / [`event::ProcessField`]; anything else goes to `Extra`):
+//! - `sentinel-csv` ([`csv`]): the portal's "Export to CSV" and Defender's advanced hunting export.
+//! - `sentinel-json` ([`json`]): an array of row objects, JSON Lines, the Log Analytics query API
+//!   response `{"tables":[{"columns":[…],"rows":[[…]]}]}` and the Defender advanced hunting API
+//!   response `{"Schema":[…],"Results":[{…}]}` (any key case, as Microsoft Graph writes them).
+//!
+//! Table detection: `Name` + `QueryType` + `ClientIP` → DnsEvents; else `ProcessCommandLine`, or
+//! `FileName` + `DeviceName` → DeviceProcessEvents. The event time is `TimeGenerated` for
+//! DnsEvents; `Timestamp` (else `TimeGenerated`) for DeviceProcessEvents, the other one kept in
+//! `Extra`. Time values: see [`time::parse_export_time`].
+
+mod cells;
+pub mod csv;
+pub mod json;
+pub mod time;
+
+use crate::{dns_slot, process_slot, RecordError};
+use event::{AssignError, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField};
+
+/// Which of the seed's tables a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    DnsEvents,
+    DeviceProcessEvents,
+}
+
+impl Table {
+    /// The table whose columns these are, if any. Names compare ignoring ASCII case.
+    pub fn detect<'a>(names: impl Iterator<Item = &'a str> + Clone) -> Option<Table> {
+        let has = |want: &str| names.clone().any(|n| n.eq_ignore_ascii_case(want));
+        if has("Name") && has("QueryType") && has("ClientIP") {
+            Some(Table::DnsEvents)
+        } else if has("ProcessCommandLine") || (has("FileName") && has("DeviceName")) {
+            Some(Table::DeviceProcessEvents)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::DnsEvents => "DnsEvents",
+            Table::DeviceProcessEvents => "DeviceProcessEvents",
+        }
+    }
+
+    /// The column that gives the event time, among `names`.
+    pub fn time_column<'a>(self, names: impl Iterator<Item = &'a str> + Clone) -> Option<&'static str> {
+        let has = |want: &str| names.clone().any(|n| n.eq_ignore_ascii_case(want));
+        match self {
+            Table::DnsEvents => has("TimeGenerated").then_some("TimeGenerated"),
+            Table::DeviceProcessEvents => {
+                if has("Timestamp") {
+                    Some("Timestamp")
+                } else {
+                    has("TimeGenerated").then_some("TimeGenerated")
+                }
+            }
+        }
+    }
+
+    /// Where a column goes.
+    pub fn column(self, name: &str, time_column: &str) -> Col {
+        if name.eq_ignore_ascii_case(time_column) {
+            return Col::Time;
+        }
+        let mapped = match self {
+            Table::DnsEvents => DnsField::from_name(name)
+                .filter(|f| !matches!(f, DnsField::SourceFormat | DnsField::TimeGenerated))
+                .map(Col::Dns),
+            Table::DeviceProcessEvents => ProcessField::from_name(name)
+                .filter(|f| !matches!(f, ProcessField::SourceFormat | ProcessField::Timestamp))
+                .map(Col::Process),
+        };
+        mapped.unwrap_or(Col::Extra)
+    }
+}
+
+/// Where one source column goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    Time,
+    Dns(DnsField),
+    Process(ProcessField),
+    Extra,
+}
+
+/// The event being filled from one row: fields set in any order, `Extra` entries overwritten in
+/// place when the previous row had the same columns (no allocation per row once warmed up).
+pub enum Row<'a> {
+    Dns(&'a mut DnsEvent, usize, bool),
+    Process(&'a mut ProcessEvent, usize, bool),
+}
+
+fn reuse_extra(out: &mut Event, dns: bool) -> Extra {
+    match out {
+        Event::Dns(d) if dns => std::mem::take(&mut d.extra),
+        Event::Process(p) if !dns => std::mem::take(&mut p.extra),
+        _ => Extra::default(),
+    }
+}
+
+impl<'a> Row<'a> {
+    /// Resets `out` to an empty event of `table`, tagged with `format`.
+    pub fn begin(out: &'a mut Event, table: Table, format: &'static str) -> Row<'a> {
+        match table {
+            Table::DnsEvents => {
+                let extra = reuse_extra(out, true);
+                let d = dns_slot(out);
+                d.extra = extra;
+                d.source_format = format;
+                Row::Dns(d, 0, false)
+            }
+            Table::DeviceProcessEvents => {
+                let extra = reuse_extra(out, false);
+                let p = process_slot(out);
+                p.extra = extra;
+                p.source_format = format;
+                Row::Process(p, 0, false)
+            }
+        }
+    }
+
+    /// Sets one column from its text. `Extra` values are kept as given, even empty.
+    pub fn put(&mut self, col: Col, name: &str, value: &str) -> Result<(), RecordError> {
+        match (self, col) {
+            (Row::Dns(d, _, seen), Col::Time) => {
+                d.time = time::parse_export_time(value).ok_or_else(|| bad_time(value))?;
+                *seen = true;
+            }
+            (Row::Process(p, _, seen), Col::Time) => {
+                p.time = time::parse_export_time(value).ok_or_else(|| bad_time(value))?;
+                *seen = true;
+            }
+            (Row::Dns(d, _, _), Col::Dns(f)) => d.set(f, value).map_err(assign_error)?,
+            (Row::Process(p, _, _), Col::Process(f)) => p.set(f, value).map_err(assign_error)?,
+            (Row::Dns(d, n, _), _) => put_extra(&mut d.extra, n, name, value),
+            (Row::Process(p, n, _), _) => put_extra(&mut p.extra, n, name, value),
+        }
+        Ok(())
+    }
+
+    /// Ends the row: drops stale `Extra` entries and checks the time was given.
+    pub fn finish(self, time_column: &'static str) -> Result<(), RecordError> {
+        let (extra, n, seen) = match self {
+            Row::Dns(d, n, seen) => (&mut d.extra, n, seen),
+            Row::Process(p, n, seen) => (&mut p.extra, n, seen),
+        };
+        extra.0.truncate(n);
+        if seen {
+            Ok(())
+        } else {
+            Err(RecordError::MissingField(time_column))
+        }
+    }
+}
+
+fn put_extra(extra: &mut Extra, n: &mut usize, name: &str, value: &str) {
+    match extra.0.get_mut(*n) {
+        Some((k, v)) if **k == *name => {
+            v.clear();
+            v.push_str(value);
+        }
+        _ => {
+            extra.0.truncate(*n);
+            extra.push(name, value);
+        }
+    }
+    *n += 1;
+}
+
+fn bad_time(v: &str) -> RecordError {
+    RecordError::BadTimestamp(RecordError::quote(v))
+}
+
+fn assign_error(e: AssignError) -> RecordError {
+    if e.field == DnsField::ClientIp.name() || e.field == DnsField::ServerIp.name() {
+        RecordError::BadIp(e.value)
+    } else {
+        RecordError::BadValue { field: e.field, value: e.value }
+    }
+}
+
+/// Strips a ` [UTC]` suffix from an exported column name (`TimeGenerated [UTC]`). Other
+/// bracketed zones (`[Local Time]`, `[UTC+02:00]`) are refused: Microsoft documents neither what
+/// they mean for daylight saving nor their spelling, so guessing could shift every event.
+pub fn strip_zone_suffix(name: &str) -> Result<&str, String> {
+    let name = name.trim();
+    let Some(open) = name.rfind(" [").filter(|_| name.ends_with(']')) else {
+        return Ok(name);
+    };
+    let zone = &name[open + 2..name.len() - 1];
+    if zone.eq_ignore_ascii_case("UTC") {
+        Ok(name[..open].trim_end())
+    } else {
+        Err(format!(
+            "column `{name}` holds times in the display time zone `{zone}`, which cannot be converted reliably; \
+             set the portal's display time zone to UTC and export again"
+        ))
+    }
+}
