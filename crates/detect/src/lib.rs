@@ -19,7 +19,7 @@ pub mod testcases;
 pub mod tuning;
 
 pub use alert::{Alert, Level};
-pub use correlation::WindowMode;
+pub use correlation::{Emit, WindowMode};
 pub use engine::{Engine, EngineConfig, EngineStats};
 pub use load::{load_paths, load_paths_with, load_str, load_str_with, Rule, RuleSet};
 pub use rule::{resolve_field, LogSource, RawCorrelation, RuleError, RuleErrorKind, RuleMeta};

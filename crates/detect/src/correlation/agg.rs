@@ -18,12 +18,30 @@
 //!   eighth of the groups is evicted, counted in `groups_evicted`. Distinct values per
 //!   group are capped at `max_values_per_group` (further new values counted in
 //!   `values_dropped`, the firing flagged `saturated`).
+//! * Distinct values are compared ignoring ASCII case, as Sigma compares values (and as DNS
+//!   compares names): `WWW.Example.COM` and `www.example.com` are one name.
 
 use super::window::{AggSpec, Pending, Win};
 use super::{AggConfig, AggStats, Firing, Observation};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::collections::VecDeque;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// A string hashed as its ASCII-lowercase form, without allocating.
+struct AsciiFolded<'a>(&'a str);
+
+impl Hash for AsciiFolded<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let folded = &mut buf[..chunk.len()];
+            folded.copy_from_slice(chunk);
+            folded.make_ascii_lowercase();
+            h.write(folded);
+        }
+        h.write_u8(0xff);
+    }
+}
 
 struct Group {
     key: Box<[Box<str>]>,
@@ -140,7 +158,7 @@ impl Aggregator {
         for (i, sp) in self.spec.slots.iter().enumerate() {
             let v = obs.values.get(i).copied().flatten();
             p.present.push(v.is_some());
-            p.hashes.push(v.map_or(0, |v| self.hasher.hash_one(v)));
+            p.hashes.push(v.map_or(0, |v| self.hasher.hash_one(AsciiFolded(v))));
             p.texts[i].clear();
             if let (true, Some(v)) = (sp.listed, v) {
                 p.texts[i].push_str(v);
@@ -154,7 +172,7 @@ impl Aggregator {
                 self.sweep(out);
             }
             if self.live() >= self.cfg.max_groups.max(1) {
-                self.evict();
+                self.evict(out);
             }
         }
         let g = Group {
@@ -198,7 +216,9 @@ impl Aggregator {
         }
     }
 
-    fn evict(&mut self) {
+    /// Evicts the least recently updated eighth of the groups. Their windows are decided first,
+    /// so a window whose condition already held is still reported.
+    fn evict(&mut self, out: &mut Vec<Firing>) {
         let mut ages: Vec<(u64, u32)> =
             self.groups.iter().enumerate().filter_map(|(i, g)| g.as_ref().map(|g| (g.touched, i as u32))).collect();
         let k = (ages.len() / 8).max(1);
@@ -206,7 +226,7 @@ impl Aggregator {
             ages.select_nth_unstable(k - 1);
         }
         for &(_, i) in &ages[..k.min(ages.len())] {
-            self.remove(i as usize);
+            self.finish_group(i as usize, out);
             self.stats.groups_evicted += 1;
         }
     }
@@ -214,7 +234,7 @@ impl Aggregator {
     fn finish_group(&mut self, i: usize, out: &mut Vec<Firing>) {
         if let Some(g) = self.groups[i].as_mut() {
             release(g, i64::MAX, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
-            g.win.close(&self.spec, &g.key, &mut self.stats, out);
+            g.win.close(&self.spec, &self.cfg, &g.key, &mut self.stats, out);
         }
         self.remove(i);
     }
@@ -251,6 +271,6 @@ fn release(
     if wm != i64::MAX
         && g.win.end(spec, cfg).is_some_and(|end| wm >= end && g.pending.front().is_none_or(|p| p.time >= end))
     {
-        g.win.close(spec, &g.key, stats, out);
+        g.win.close(spec, cfg, &g.key, stats, out);
     }
 }

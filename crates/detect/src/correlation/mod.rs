@@ -49,6 +49,20 @@ impl WindowMode {
     }
 }
 
+/// When a window whose condition held is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Emit {
+    /// When the window closes, with the window's totals (count, distinct values, last event):
+    /// what KQL's `summarize ... by bin()` reports, and what a hunt over logs wants. The
+    /// condition is still decided as soon as it holds (the alert time is the window's first
+    /// event); only the report waits for the window's end (at most `timespan` of event time).
+    #[default]
+    WindowTotals,
+    /// As soon as the condition holds, with the aggregate at that moment; the rest of the
+    /// window is absorbed. For live streams, where an alert should not wait.
+    WhenHeld,
+}
+
 /// Windowing and limits of an aggregation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggConfig {
@@ -59,6 +73,7 @@ pub struct AggConfig {
     pub max_groups: usize,
     pub max_values_per_group: usize,
     pub max_listed_values: usize,
+    pub emit: Emit,
 }
 
 impl Default for AggConfig {
@@ -69,6 +84,7 @@ impl Default for AggConfig {
             max_groups: 100_000,
             max_values_per_group: 100_000,
             max_listed_values: 20,
+            emit: Emit::WindowTotals,
         }
     }
 }

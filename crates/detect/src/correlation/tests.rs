@@ -14,8 +14,10 @@ fn spec(members: Vec<Member>, n_rules: usize) -> AggSpec {
     AggSpec { span: 10 * M, n_rules, members, slots: vec![SlotSpec { distinct: true, listed: true }] }
 }
 
+/// Reports when the condition holds, so these tests see each decision at once; the window-totals
+/// reporting has tests of its own below.
 fn cfg(mode: WindowMode, lateness: i64) -> AggConfig {
-    AggConfig { mode, lateness, ..AggConfig::default() }
+    AggConfig { mode, lateness, emit: Emit::WhenHeld, ..AggConfig::default() }
 }
 
 /// (time ns, group, value, rule)
@@ -404,4 +406,79 @@ fn shards_equal_one_engine_when_groups_do_not_span_files() {
     assert_eq!(x.len(), 2);
     assert_eq!(x, y);
     assert_eq!(one.stats().late_dropped, 0);
+}
+
+/// Window-totals reporting (the default): decided when the condition holds, reported when the
+/// window ends, with the window's totals.
+mod window_totals {
+    use super::*;
+
+    fn totals(mode: WindowMode) -> AggConfig {
+        AggConfig { mode, lateness: 0, ..AggConfig::default() }
+    }
+
+    fn feed(agg: &mut Aggregator, times: &[i64], names: impl Fn(usize) -> String) -> Vec<Firing> {
+        let mut out = Vec::new();
+        for (i, &t) in times.iter().enumerate() {
+            let n = names(i);
+            let values = [Some(n.as_str())];
+            agg.observe(&Observation { time: t, group: &["g"], rule: 0, values: &values }, &mut out);
+        }
+        agg.flush(&mut out);
+        out
+    }
+
+    #[test]
+    fn tumbling_reports_the_bucket_totals_like_kql_summarize() {
+        let s = spec(vec![member(CorrelationType::EventCount, &[(Op::Gt, 30)])], 1);
+        let mut agg = Aggregator::new(s, totals(WindowMode::Tumbling));
+        // 40 events in one bucket, then 5 in the next: one firing, with all 40.
+        let times: Vec<i64> = (0..40).map(|i| i * S).chain((0..5).map(|i| 10 * M + i * S)).collect();
+        let out = feed(&mut agg, &times, |i| format!("n{}", i % 25));
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].count, out[0].distinct[0], out[0].first, out[0].last), (40, 25, 0, 39 * S));
+    }
+
+    #[test]
+    fn sliding_reports_first_plus_span_totals_and_then_a_fresh_window() {
+        let s = spec(vec![member(CorrelationType::EventCount, &[(Op::Gt, 30)])], 1);
+        let mut agg = Aggregator::new(s, totals(WindowMode::Sliding));
+        // 40 events at 0..39 s fire (window [0, 10 min)); 40 more at 10 min.. open a new window.
+        let times: Vec<i64> = (0..40).map(|i| i * S).chain((0..40).map(|i| 10 * M + i * S)).collect();
+        let out = feed(&mut agg, &times, |i| format!("n{i}"));
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!((out[0].count, out[0].first, out[0].last), (40, 0, 39 * S));
+        assert_eq!((out[1].count, out[1].first), (40, 10 * M));
+        assert_eq!(agg.stats().absorbed, 0);
+    }
+
+    #[test]
+    fn a_held_window_survives_eviction_and_is_reported() {
+        let s = spec(vec![member(CorrelationType::EventCount, &[(Op::Gt, 2)])], 1);
+        let mut agg = Aggregator::new(s, AggConfig { max_groups: 2, ..totals(WindowMode::Tumbling) });
+        let mut out = Vec::new();
+        let v = [Some("x")];
+        for i in 0..3 {
+            agg.observe(&Observation { time: i * S, group: &["held"], rule: 0, values: &v }, &mut out);
+        }
+        for (i, g) in ["a", "b", "c", "d"].iter().enumerate() {
+            agg.observe(&Observation { time: (3 + i as i64) * S, group: &[g], rule: 0, values: &v }, &mut out);
+        }
+        assert!(agg.stats().groups_evicted > 0);
+        assert_eq!(out.len(), 1, "the evicted group's held window is reported: {out:?}");
+        assert_eq!((out[0].group[0].as_str(), out[0].count), ("held", 3));
+    }
+}
+
+#[test]
+fn distinct_values_ignore_ascii_case() {
+    let s = spec(vec![member(CorrelationType::ValueCount, &[(Op::Gt, 1)])], 1);
+    let mut agg = Aggregator::new(s, cfg(WindowMode::Tumbling, 0));
+    let mut out = Vec::new();
+    for (i, name) in ["WWW.Example.COM", "www.example.com", "www.EXAMPLE.com"].iter().enumerate() {
+        let v = [Some(*name)];
+        agg.observe(&Observation { time: i as i64 * S, group: &["g"], rule: 0, values: &v }, &mut out);
+    }
+    agg.flush(&mut out);
+    assert!(out.is_empty(), "one name in three spellings: {out:?}");
 }

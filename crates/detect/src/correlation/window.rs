@@ -14,6 +14,11 @@
 //!   further event of the group before `first + span` is absorbed; the next event at or after
 //!   `first + span` opens a fresh window. So a burst fires once per `span`, even when it
 //!   straddles a clock boundary (where tumbling bins split it).
+//! * **Reporting** ([`super::Emit`]): with `WindowTotals` (the default) a window whose
+//!   monotone condition held keeps counting until it ends — the bucket's end (tumbling) or
+//!   `first + span` (sliding) — and is reported then with its totals, exactly as KQL's
+//!   `summarize` reports a bin; with `WhenHeld` it is reported at once and the rest of the
+//!   window is absorbed as described above.
 //! * **Sliding, conditions with an upper bound** (lt/lte/eq/neq, ranges): "fewer than N in any
 //!   span" is not decidable per event, so windows are anchored at the group's first event:
 //!   `[t0, t0 + span)`, decided when the group's time passes `t0 + span` (or at flush); the next
@@ -26,7 +31,7 @@
 
 use super::condition::Condition;
 use super::spec::CorrelationType;
-use super::{AggConfig, AggStats, Firing, WindowMode};
+use super::{AggConfig, AggStats, Emit, Firing, WindowMode};
 use std::collections::VecDeque;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -158,10 +163,14 @@ impl Win {
         self.chain.fill(NEVER);
     }
 
-    /// End of the current window, if one is open and decided at its end.
+    /// End of the current window, if one is open and decided or reported at its end.
     pub fn end(&self, spec: &AggSpec, cfg: &AggConfig) -> Option<i64> {
         let anchored = cfg.mode == WindowMode::Tumbling || !spec.monotone();
-        (self.active && anchored).then(|| self.start.saturating_add(spec.span))
+        if self.active && anchored {
+            return Some(self.start.saturating_add(spec.span));
+        }
+        // A sliding window that fired and waits for its totals ends `span` after its first event.
+        (self.active && self.fired).then(|| self.first.saturating_add(spec.span))
     }
 
     /// Applies one in-order observation; a firing, if any, is pushed to `out`.
@@ -176,10 +185,19 @@ impl Win {
     ) {
         let t = p.time;
         let monotone = spec.monotone();
+        let totals = cfg.emit == Emit::WindowTotals;
         if cfg.mode == WindowMode::Sliding && monotone {
             if t < self.closed_until {
                 stats.absorbed += 1;
                 return;
+            }
+            if self.fired {
+                // Fired, reporting totals: the window is now anchored at [first, first + span).
+                if t < self.first.saturating_add(spec.span) {
+                    self.insert(spec, cfg, p, true, stats);
+                    return;
+                }
+                self.close(spec, cfg, key, stats, out);
             }
             let cut = t.saturating_sub(spec.span);
             self.expire(cut);
@@ -189,10 +207,14 @@ impl Win {
             }
             self.insert(spec, cfg, p, true, stats);
             if let Some(f) = self.evaluate(spec, cut, false, key) {
-                self.closed_until = f.first.saturating_add(spec.span);
-                out.push(f);
-                stats.firings += 1;
-                self.reset();
+                if totals {
+                    self.fired = true;
+                } else {
+                    self.closed_until = f.first.saturating_add(spec.span);
+                    out.push(f);
+                    stats.firings += 1;
+                    self.reset();
+                }
             }
             return;
         }
@@ -203,7 +225,7 @@ impl Win {
             WindowMode::Sliding => t,
         };
         if self.active && start != self.start {
-            self.close(spec, key, stats, out);
+            self.close(spec, cfg, key, stats, out);
         }
         if !self.active {
             self.reset();
@@ -212,11 +234,17 @@ impl Win {
             self.first = t;
         }
         if self.fired {
-            stats.absorbed += 1;
+            if totals {
+                self.insert(spec, cfg, p, false, stats);
+            } else {
+                stats.absorbed += 1;
+            }
             return;
         }
         self.insert(spec, cfg, p, false, stats);
-        if monotone {
+        if monotone && totals {
+            self.fired = self.evaluate(spec, NEVER, false, key).is_some();
+        } else if monotone {
             if let Some(f) = self.evaluate(spec, NEVER, false, key) {
                 out.push(f);
                 stats.firings += 1;
@@ -229,9 +257,22 @@ impl Win {
         }
     }
 
-    /// Closes the open window: conditions decided at window end are evaluated.
-    pub fn close(&mut self, spec: &AggSpec, key: &[Box<str>], stats: &mut AggStats, out: &mut Vec<Firing>) {
-        if self.active && !self.fired && !spec.monotone() {
+    /// Closes the open window: conditions decided at window end are evaluated, and a window
+    /// that fired is reported with its totals (`Emit::WindowTotals`).
+    pub fn close(
+        &mut self,
+        spec: &AggSpec,
+        cfg: &AggConfig,
+        key: &[Box<str>],
+        stats: &mut AggStats,
+        out: &mut Vec<Firing>,
+    ) {
+        if self.active && self.fired && cfg.emit == Emit::WindowTotals {
+            if let Some(f) = self.evaluate(spec, NEVER, false, key) {
+                out.push(f);
+                stats.firings += 1;
+            }
+        } else if self.active && !self.fired && !spec.monotone() {
             if let Some(f) = self.evaluate(spec, NEVER, true, key) {
                 out.push(f);
                 stats.firings += 1;

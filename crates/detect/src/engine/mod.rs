@@ -18,7 +18,7 @@
 mod alert;
 mod plan;
 
-use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Firing, Observation, OutputKind, WindowMode};
+use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Emit, Firing, Observation, OutputKind, WindowMode};
 use crate::{Alert, DetectionRule, RuleError, RuleMeta, RuleSet};
 use event::{Event, EventClass, FieldId, Record};
 
@@ -34,6 +34,8 @@ pub struct EngineConfig {
     pub max_values_per_group: usize,
     /// Values listed in alerts (`values(F)` outputs, evidence), per field.
     pub max_listed_values: usize,
+    /// When a correlation window that held is reported.
+    pub emit: Emit,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +46,7 @@ impl Default for EngineConfig {
             max_groups: 100_000,
             max_values_per_group: 100_000,
             max_listed_values: 20,
+            emit: Emit::WindowTotals,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{class_index, Corr, Det, Engine, EngineConfig, Feed, Scratch, Src, Unit};
 use crate::correlation::{
-    self, AggConfig, AggSpec, Aggregator, CorrelationSpec, CorrelationType, Loc, Member, OutputKind, SlotSpec,
+    self, AggConfig, AggSpec, Aggregator, CorrelationSpec, CorrelationType, Emit, Loc, Member, OutputKind, SlotSpec,
 };
 use crate::{resolve_field, RuleError, RuleErrorKind, RuleMeta, RuleSet};
 use std::collections::HashMap;
@@ -135,13 +135,15 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
         max_groups: cfg.max_groups,
         max_values_per_group: cfg.max_values_per_group,
         max_listed_values: cfg.max_listed_values,
+        emit: cfg.emit,
     };
     let mut units = Vec::new();
     for members in &unit_members {
         // Correlations feeding others decide without reordering (lateness 0): their firings
         // must reach the outer correlation in event-time order.
         let feeds_chain = members.iter().any(|&m| referenced_c[m]);
-        let cfg = AggConfig { lateness: if feeds_chain { 0 } else { agg_cfg.lateness }, ..agg_cfg };
+        // They also report as soon as they hold, so the outer correlation sees each firing at once.
+        let cfg = if feeds_chain { AggConfig { lateness: 0, emit: Emit::WhenHeld, ..agg_cfg } } else { agg_cfg };
         units.push(build_unit(members, &parsed, cfg));
     }
 

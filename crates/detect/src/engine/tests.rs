@@ -108,18 +108,35 @@ fn bulk_enumeration_merged_alert() {
     assert_eq!(held[0]["value"], json!(31));
     assert_eq!(held.as_array().unwrap().len(), 1);
 
-    // 21 distinct names in 21 queries: the names condition, one alert attributed to it.
-    let mut e = Engine::new(seed_rules(""), EngineConfig::default()).unwrap();
+    // Reported when held: at the 21st distinct name, attributed to the names condition, the
+    // rest of the window absorbed.
+    let when_held = EngineConfig { emit: crate::Emit::WhenHeld, ..EngineConfig::default() };
+    let mut e = Engine::new(seed_rules(""), when_held).unwrap();
     let evs: Vec<Event> =
         (0..60).map(|i| dns(T0 + i * S, "198.51.100.8", "MX", &format!("h{i}.example.com"))).collect();
     let alerts = run(&mut e, &evs);
     assert_eq!(ids(&alerts), ["bulk-names"]);
     assert_eq!(alerts[0].field("UniqueNames"), Some(&json!(21)));
+    assert_eq!(alerts[0].field("QueryCount"), Some(&json!(21)));
     let st = e.stats();
     assert_eq!(st.correlation.absorbed, 39);
+
+    // Reported with the window's totals (the default): one alert, both conditions held by the
+    // window's end, attributed to the first member in load order.
+    let mut e = Engine::new(seed_rules(""), EngineConfig::default()).unwrap();
+    let alerts = run(&mut e, &evs);
+    assert_eq!(ids(&alerts), ["bulk-count"]);
+    assert_eq!(alerts[0].time, Timestamp(T0));
+    assert_eq!(alerts[0].last_time, Timestamp(T0 + 59 * S));
+    assert_eq!(alerts[0].field("QueryCount"), Some(&json!(60)));
+    assert_eq!(alerts[0].field("UniqueNames"), Some(&json!(60)));
+    let held = &alerts[0].evidence.iter().find(|(k, _)| k == "conditions_held").unwrap().1;
+    assert_eq!(held.as_array().unwrap().len(), 2, "{held}");
+    let st = e.stats();
+    assert_eq!(st.correlation.absorbed, 0);
     assert!(st.matches_per_rule.contains(&("enum-q".to_string(), 60)));
     assert!(st.alerts_per_rule.contains(&("enum-q".to_string(), 0)));
-    assert!(st.alerts_per_rule.contains(&("bulk-names".to_string(), 1)));
+    assert!(st.alerts_per_rule.contains(&("bulk-count".to_string(), 1)));
 }
 
 #[test]

@@ -36,7 +36,8 @@ fn garbage_and_other_text_sniff_to_none() {
         sniffed(
             b"27-Nov-2026 13:14:15.123 client @0x1 192.0.2.1#5353 (corp.example): query: corp.example IN AXFR -E(0)"
         ),
-        None
+        Some("bind"),
+        "a BIND line is BIND's, not an export's"
     );
     assert_eq!(sniffed(b"[1,2,3]"), None);
     assert_eq!(sniffed(b"\"just a string\""), None);

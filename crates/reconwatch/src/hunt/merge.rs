@@ -126,6 +126,11 @@ mod tests {
         assert_eq!((inputs[0].events, inputs[0].rejected), (3, 1));
         assert_eq!((inputs[1].events, inputs[1].rejected), (2, 1));
         assert_eq!(rejects.count, 2);
-        assert!(rejects.kept[1].error.to_string().contains("read failed"), "{}", rejects.kept[1].error);
+        let io = rejects
+            .kept
+            .iter()
+            .find(|r| r.error.to_string().contains("read failed"))
+            .expect("the I/O failure is reported");
+        assert_eq!(&*io.location.source, "b");
     }
 }

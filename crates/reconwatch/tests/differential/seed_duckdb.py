@@ -188,7 +188,13 @@ def rfc3339(t):
 
 
 def canon_ip(s):
-    return str(ipaddress.ip_address(s)) if s else None
+    """RFC 5952 text, with IPv4-mapped addresses in their dotted form (as reconwatch prints them)."""
+    if not s:
+        return None
+    ip = ipaddress.ip_address(s)
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return "::ffff:%s" % ip.ipv4_mapped
+    return str(ip)
 
 
 def main():
