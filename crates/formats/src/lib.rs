@@ -1,10 +1,17 @@
 //! reconwatch input formats. Each format is one module exposing a [`FormatSpec`]; [`registry`]
 //! lists them all and picks one by sniffing the content.
 
+mod coredns;
+mod dnsutil;
+mod ecs;
 mod error;
 pub mod input;
+mod jsonwalk;
 mod reader;
 pub mod registry;
+mod route53;
+mod suricata;
+mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
