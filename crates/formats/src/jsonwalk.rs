@@ -311,6 +311,10 @@ mod tests {
         );
         assert!(walk("[1]", &mut path, &mut |_: &str, _: Val<'_>| {}).is_err());
         assert!(walk("{\"a\":1} x", &mut path, &mut |_: &str, _: Val<'_>| {}).is_err());
+        // Deep nesting is an error (serde_json's recursion limit), not a stack overflow.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = walk(&deep, &mut path, &mut |_: &str, _: Val<'_>| {}).unwrap_err();
+        assert!(matches!(&err, RecordError::Json(m) if m.contains("recursion limit")), "{err:?}");
     }
 
     #[test]

@@ -21,8 +21,10 @@
 //! as `*`); the rcode likewise from `rcode`, else `rcode_name`. `id.orig_h`/`id.orig_p` are the
 //! client, `id.resp_h` is `server_ip`, `proto` the transport. `Computer` is
 //! `ReadOptions::server`, else the sensor name from the first present of the extension fields
-//! `_node_name`, `_system_name`, `_node`, `hostname`, else empty. Other columns (uid, trans_id,
-//! rtt, flags, answers, TTLs, ...) are kept in `extra` under their Zeek names.
+//! `_node_name`, `_system_name`, `_node`, `hostname`, else empty. `uid`, `answers`, `rejected`
+//! and any non-standard column are kept in `extra` under their Zeek names; `id.resp_p`,
+//! `trans_id`, `rtt`, `qclass_name`, the flags `AA` `TC` `RD` `RA` `Z` and `TTLs` are dropped
+//! (no rule use; keeping them costs two allocations each and halves throughput).
 
 use crate::dnsutil;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
@@ -100,7 +102,10 @@ enum Col {
     Answers,
     /// A sensor-name extension field; lower is preferred.
     Node(u8),
+    /// Kept in `extra`.
     Other,
+    /// Neither mapped nor kept: protocol details with no rule use, dropped on the hot path.
+    Skip,
 }
 
 fn col_of(name: &str) -> Col {
@@ -121,6 +126,7 @@ fn col_of(name: &str) -> Col {
         "_system_name" => Col::Node(1),
         "_node" => Col::Node(2),
         "hostname" => Col::Node(3),
+        "id.resp_p" | "trans_id" | "rtt" | "qclass_name" | "AA" | "TC" | "RD" | "RA" | "Z" | "TTLs" => Col::Skip,
         _ => Col::Other,
     }
 }
@@ -190,7 +196,7 @@ impl Header {
 /// (then `out` holds the input unchanged).
 fn unescape(s: &str, out: &mut String) -> bool {
     out.clear();
-    if !s.contains('\\') {
+    if memchr::memchr(b'\\', s.as_bytes()).is_none() {
         out.push_str(s);
         return true;
     }
@@ -222,6 +228,45 @@ fn unescape(s: &str, out: &mut String) -> bool {
         Err(_) => {
             out.push_str(s);
             false
+        }
+    }
+}
+
+/// Splits a row by the separator: memchr for the usual one-byte separator, memmem otherwise.
+struct Fields<'a> {
+    rest: Option<&'a str>,
+    sep: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    fn new(line: &'a str, sep: &'a str) -> Self {
+        Fields { rest: Some(line), sep }
+    }
+    fn count(line: &str, sep: &str) -> usize {
+        match sep.as_bytes() {
+            [b] => memchr::memchr_iter(*b, line.as_bytes()).count() + 1,
+            s => memchr::memmem::find_iter(line.as_bytes(), s).count() + 1,
+        }
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let at = match self.sep.as_bytes() {
+            [b] => memchr::memchr(*b, rest.as_bytes()),
+            s => memchr::memmem::find(rest.as_bytes(), s),
+        };
+        match at {
+            Some(i) => {
+                self.rest = Some(&rest[i + self.sep.len()..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
         }
     }
 }
@@ -323,9 +368,11 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
         Col::Query => d.set_name(v),
         Col::Qclass => d.qclass = Some(v.parse().map_err(|_| bad("qclass", v))?),
         Col::Qtype => d.qtype = Some(dnsutil::qtype("qtype", v)?),
-        Col::QtypeName => st.qtype_name = Some(dnsutil::qtype("qtype_name", v)),
+        // Only a fallback for an unset `qtype`: not parsed when `qtype` came first (the usual order).
+        Col::QtypeName if d.qtype.is_none() => st.qtype_name = Some(dnsutil::qtype("qtype_name", v)),
+        Col::RcodeName if d.rcode.is_none() => st.rcode_name = Some(dnsutil::rcode("rcode_name", v)),
+        Col::QtypeName | Col::RcodeName => {}
         Col::Rcode => d.rcode = Some(dnsutil::rcode("rcode", v)?),
-        Col::RcodeName => st.rcode_name = Some(dnsutil::rcode("rcode_name", v)),
         Col::Node(p) => {
             if st.node.is_none_or(|q| p < q) {
                 st.node = Some(p);
@@ -333,13 +380,13 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
                 d.server.push_str(v);
             }
         }
-        Col::Answers | Col::Other => {}
+        Col::Answers | Col::Other | Col::Skip => {}
     }
     Ok(())
 }
 
 fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> Result<(), RecordError> {
-    let got = line.split(hdr.sep.as_str()).count();
+    let got = Fields::count(line, &hdr.sep);
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
@@ -347,25 +394,27 @@ fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> R
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
     let mut st = State::default();
-    for ((col, name), raw) in hdr.cols.iter().zip(line.split(hdr.sep.as_str())) {
-        if raw == hdr.unset {
+    for ((col, name), raw) in hdr.cols.iter().zip(Fields::new(line, &hdr.sep)) {
+        if raw == hdr.unset || *col == Col::Skip {
             continue;
         }
         if *col == Col::Answers {
-            let n = if raw == hdr.empty { 0 } else { raw.split(hdr.set_sep.as_str()).count() };
+            let n = if raw == hdr.empty { 0 } else { Fields::count(raw, &hdr.set_sep) };
             d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
         }
-        let utf8 = unescape(raw, scratch);
+        let escaped = memchr::memchr(b'\\', raw.as_bytes()).is_some();
+        let utf8 = !escaped || unescape(raw, scratch);
+        let v = if escaped { scratch.as_str() } else { raw };
         if matches!(col, Col::Other | Col::Answers) {
             if raw != hdr.empty {
-                d.extra.push(&**name, scratch.as_str());
+                d.extra.push(&**name, v);
             }
             continue;
         }
         if !utf8 && *col != Col::Query {
             return Err(bad("value", raw));
         }
-        apply(d, &mut st, *col, scratch)?;
+        apply(d, &mut st, *col, v)?;
     }
     st.finish(d)
 }
@@ -383,7 +432,7 @@ fn json_row(line: &str, path: &mut String, scratch: &mut String, out: &mut Event
         saw_dns |= matches!(col, Col::Query | Col::Qtype | Col::QtypeName | Col::Rcode | Col::RcodeName | Col::Answers)
             || p == "trans_id";
         match (col, &v) {
-            (_, Val::Null) => {}
+            (_, Val::Null) | (Col::Skip, _) => {}
             (Col::Answers, Val::Len(n)) => d.answer_count = Some(u32::try_from(*n).unwrap_or(u32::MAX)),
             (Col::Answers | Col::Other, _) => push_extra(&mut d.extra, p, &v),
             (_, Val::Len(_)) => {}
