@@ -8,6 +8,7 @@
 //! `qclass_name`, ...) and logs with extra columns (`_node_name`, extension fields) both read
 //! fine. Values are `\xHH`-escaped by Zeek (separators, control and non-ASCII bytes); they are
 //! unescaped, except a query name whose unescaped bytes are not UTF-8 keeps Zeek's escaped text.
+//! `(empty)` (the `#empty_field`) is an empty string or container; `-` (`#unset_field`) is unset.
 //! A block whose `#fields` lack `query` is another log (conn.log, ...): its rows are ignored, not
 //! rejected. Rows before any header are read with the default dns.log layout of Zeek 4+.
 //!
@@ -405,10 +406,15 @@ fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> R
         let escaped = memchr::memchr(b'\\', raw.as_bytes()).is_some();
         let utf8 = !escaped || unescape(raw, scratch);
         let v = if escaped { scratch.as_str() } else { raw };
-        if matches!(col, Col::Other | Col::Answers) {
-            if raw != hdr.empty {
-                d.extra.push(&**name, v);
+        if raw == hdr.empty {
+            // An empty string or container: nothing to keep, but an empty query name is a name.
+            if *col == Col::Query {
+                d.name.clear();
             }
+            continue;
+        }
+        if matches!(col, Col::Other | Col::Answers) {
+            d.extra.push(&**name, v);
             continue;
         }
         if !utf8 && *col != Col::Query {

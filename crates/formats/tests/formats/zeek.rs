@@ -141,11 +141,14 @@ fn custom_separators_crlf_and_nested_json_ids() {
     let input = "#separator \\x7c\r\n#set_separator|;\r\n#empty_field|(empty)\r\n#unset_field|-\r\n\
                  #fields|ts|id.orig_h|query|qtype_name|rcode_name|answers\r\n\
                  1795785255.000000|10.0.0.1|a\\x7cb.example|NS|NOERROR|ns1.example;ns2.example\r\n\
+                 1795785255.5|10.0.0.1|(empty)|A|-|-\r\n\
                  {\"ts\":\"2026-11-27T13:14:16Z\",\"id\":{\"orig_h\":\"10.0.0.2\",\"resp_h\":\"10.0.0.53\"},\"query\":\"c.example\",\"qtype\":15}\n";
     let r = read(F, input.as_bytes());
     assert_eq!(r.rejects.count, 0, "{:?}", r.reasons());
     let e = &r.events;
-    assert_eq!(e.len(), 2);
+    assert_eq!(e.len(), 3);
+    assert_eq!((e[1].name.as_str(), e[1].qtype, e[1].rcode, e[1].answer_count), ("", Some(QType::A), None, None));
+    let e = [&e[0], &e[2]];
     assert_eq!((e[0].name.as_str(), e[0].qtype, e[0].rcode), ("a|b.example", Some(QType::NS), Some(Rcode::NOERROR)));
     assert_eq!(e[0].answer_count, Some(2));
     assert_eq!((e[1].client_ip, e[1].server_ip, e[1].qtype), (ip("10.0.0.2"), ip("10.0.0.53"), Some(QType::MX)));
