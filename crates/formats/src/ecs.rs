@@ -1,6 +1,6 @@
 //! `ecs-dns`: Elastic Common Schema DNS documents as written by Packetbeat, Elastic Agent
 //! integrations and Filebeat modules (NDJSON, one document per line; `_source` documents exported
-//! from Elasticsearch look the same).
+//! from Elasticsearch, bare or as hits wrapped in `_source`, read the same).
 //!
 //! Fields: `@timestamp`, `dns.question.name`, `dns.question.type`, `dns.question.class`,
 //! `dns.response_code`, `dns.type` (`query` | `answer`), `dns.answers` (array) or
@@ -91,6 +91,8 @@ fn parse(line: &str, path: &mut String, out: &mut Event, server: Option<&str>) -
     d.source_format = SPEC.name;
     let mut r = Rec::default();
     walk(line, path, &mut |p: &str, v: Val<'_>| {
+        // Search hits exported from Elasticsearch wrap the document in `_source`.
+        let p = p.strip_prefix("_source.").unwrap_or(p);
         if p.starts_with("dns.") {
             r.saw_dns = true;
         }

@@ -71,6 +71,20 @@ fn malformed_documents_are_counted_with_line_and_reason_and_good_ones_kept() {
 }
 
 #[test]
+fn elasticsearch_hits_wrapped_in_source() {
+    let hit = r#"{"_index":"packetbeat-1","_id":"abc","_source":{"@timestamp":"2026-11-27T13:14:15Z","source":{"ip":"192.0.2.7"},"dns":{"question":{"name":"x.example.com","type":"NS"},"response_code":"REFUSED"}}}"#;
+    let r = read(F, hit.as_bytes());
+    assert_eq!(r.rejects.count, 0, "{:?}", r.reasons());
+    let e = &r.events[0];
+    assert_eq!(
+        (e.name.as_str(), e.qtype, e.rcode, e.client_ip),
+        ("x.example.com", Some(QType::NS), Some(Rcode::REFUSED), ip("192.0.2.7"))
+    );
+    assert_eq!(e.extra.get("_index"), Some("packetbeat-1"));
+    assert_eq!(score(F, hit.as_bytes()), 80);
+}
+
+#[test]
 fn sniffing() {
     assert_eq!(score(F, &fixture(F, "packetbeat.ndjson")), 80);
     assert_eq!(score(F, br#"{"@timestamp":"2026-11-27T13:14:15Z","dns":{"id":1},"name":"x"}"#), 0);

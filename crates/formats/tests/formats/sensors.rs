@@ -97,6 +97,31 @@ fn every_fixture_sniffs_to_its_own_format_and_no_other_sensor_format_claims_it()
 }
 
 #[test]
+fn gzipped_fixtures_open_by_sniffing_through_the_public_api() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("rw-sensors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (format, files) in FIXTURES {
+        for file in *files {
+            let raw = fixture(format, file);
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&raw).expect("gzip");
+            let path = dir.join(format!("{file}.gz"));
+            std::fs::write(&path, gz.finish().expect("gzip")).expect("write");
+            let src = formats::input::open(&formats::input::InputPath::File(path)).expect("open");
+            let (spec, mut r) = formats::open_reader(src, None, &ReadOptions::default()).expect("sniffed");
+            assert_eq!(spec.name, *format);
+            let (mut ev, mut rejects, mut n) = (Event::Dns(DnsEvent::default()), Rejects::default(), 0);
+            while r.read(&mut ev, &mut rejects).expect("read") {
+                n += 1;
+            }
+            assert_eq!((n, rejects.count), (read(format, &raw).events.len(), 0), "{format}/{file}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
 fn generic_json_and_text_sniff_as_no_sensor_format() {
     let heads: [&[u8]; 5] = [
         br#"{"timestamp":"2026-11-27T13:14:15Z","message":"hello","level":"info"}"#,
