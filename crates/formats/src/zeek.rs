@@ -353,6 +353,14 @@ fn bad(field: &'static str, v: &str) -> RecordError {
     RecordError::BadValue { field, value: RecordError::quote(v) }
 }
 
+/// Zeek names codes it has no mnemonic for `query-65280`, `unassigned-11`: the number.
+fn numbered(v: &str) -> &str {
+    match v.rsplit_once('-') {
+        Some((_, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => v,
+    }
+}
+
 /// Sets one column from its (unescaped) text.
 fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), RecordError> {
     match col {
@@ -370,8 +378,8 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
         Col::Qclass => d.qclass = Some(v.parse().map_err(|_| bad("qclass", v))?),
         Col::Qtype => d.qtype = Some(dnsutil::qtype("qtype", v)?),
         // Only a fallback for an unset `qtype`: not parsed when `qtype` came first (the usual order).
-        Col::QtypeName if d.qtype.is_none() => st.qtype_name = Some(dnsutil::qtype("qtype_name", v)),
-        Col::RcodeName if d.rcode.is_none() => st.rcode_name = Some(dnsutil::rcode("rcode_name", v)),
+        Col::QtypeName if d.qtype.is_none() => st.qtype_name = Some(dnsutil::qtype("qtype_name", numbered(v))),
+        Col::RcodeName if d.rcode.is_none() => st.rcode_name = Some(dnsutil::rcode("rcode_name", numbered(v))),
         Col::QtypeName | Col::RcodeName => {}
         Col::Rcode => d.rcode = Some(dnsutil::rcode("rcode", v)?),
         Col::Node(p) => {

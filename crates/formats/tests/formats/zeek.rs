@@ -125,6 +125,11 @@ fn rows_before_any_header_use_the_default_layout() {
     let r = read(F, row.as_bytes());
     assert_eq!(r.rejects.count, 0, "{:?}", r.reasons());
     assert_eq!((r.events[0].qtype, r.events[0].rcode), (Some(QType::AXFR), Some(Rcode::REFUSED)));
+    // Names Zeek gives codes without a mnemonic, used when the number is unset.
+    let row = row.replacen("\t252\tAXFR\t5\tREFUSED\t", "\t-\tquery-65280\t-\tunassigned-11\t", 1);
+    let r = read(F, row.as_bytes());
+    assert_eq!(r.rejects.count, 0, "{:?}", r.reasons());
+    assert_eq!((r.events[0].qtype, r.events[0].rcode), (Some(QType(65280)), Some(Rcode(11))));
 }
 
 #[test]
