@@ -3,16 +3,23 @@
 
 pub mod auditd;
 pub mod bind;
+mod coredns;
+mod dnsutil;
+mod ecs;
 pub mod ecs_process;
 mod error;
 pub mod input;
 pub mod json;
 mod jsonstream;
+mod jsonwalk;
 mod localtime;
 mod reader;
 pub mod registry;
+mod route53;
 pub mod sentinel;
+mod suricata;
 pub mod windns_debug;
+mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use localtime::LocalZone;

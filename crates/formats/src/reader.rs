@@ -12,6 +12,12 @@ pub trait EventReader: Send {
     /// Returns `Ok(false)` at the end of the input. A bad record is pushed to `rejects` and
     /// skipped; only an I/O failure of the input itself is an `Err`.
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool>;
+
+    /// Records read so far that are not events by design and not errors either (Suricata EVE
+    /// records of other event types, Zeek log blocks of another `#path`, CoreDNS's own messages).
+    fn ignored(&self) -> u64 {
+        0
+    }
 }
 
 /// An opened input: its display name (path, or `-` for stdin), the path where there is one, and

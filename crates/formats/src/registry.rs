@@ -20,15 +20,26 @@ pub struct FormatSpec {
 /// How many bytes sniffing looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
+/// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier;
+/// the generic `json` format sniffs lowest and comes last.
 pub static FORMATS: &[&FormatSpec] = &[
-    &crate::auditd::SPEC,
+    // The seed's tables, as exported from Sentinel / Defender.
+    &crate::sentinel::csv::SPEC,
+    &crate::sentinel::json::SPEC,
+    // DNS servers.
     &crate::bind::SPEC,
-    &crate::ecs_process::SPEC,
-    &crate::sentinel::csv::SPEC,  // DnsEvents / DeviceProcessEvents CSV exports
-    &crate::sentinel::json::SPEC, // the same tables as JSON (array, lines, API responses)
     &crate::windns_debug::SPEC,
-    &crate::json::SPEC, // any JSON objects; sniffs lowest, listed last
+    &crate::coredns::SPEC,
+    // DNS sensors and cloud resolvers.
+    &crate::zeek::SPEC,
+    &crate::suricata::SPEC,
+    &crate::ecs::SPEC,
+    &crate::route53::SPEC,
+    // Endpoints.
+    &crate::auditd::SPEC,
+    &crate::ecs_process::SPEC,
+    // Anything else that is JSON.
+    &crate::json::SPEC,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {

@@ -21,7 +21,7 @@ fn json_lines_with_each_time_key_and_unit() {
             "2026-11-27T13:14:15Z",
         ]
     );
-    assert_eq!(field(&ev[0], "dns.question.name"), FieldValue::Str("corp.example"));
+    assert_eq!(field(&ev[0], "app.request.name"), FieldValue::Str("corp.example"));
     assert_eq!(ev[0].source_format(), "json");
     let got = reject_lines(&rej);
     assert_eq!(got.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [5, 7, 8], "{got:?}");

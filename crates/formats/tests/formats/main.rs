@@ -3,12 +3,18 @@
 
 mod auditd;
 mod bind;
+mod coredns;
+mod ecs;
 mod ecs_process;
 mod json;
 mod robust;
+mod route53;
+mod sensors;
 mod sentinel;
 mod sniff;
+mod suricata;
 mod windns_debug;
+mod zeek;
 
 use event::Event;
 use formats::{open_reader, ReadOptions, Rejects, Source};
