@@ -5,6 +5,7 @@ mod error;
 pub mod input;
 mod reader;
 pub mod registry;
+pub mod windows;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};

@@ -11,6 +11,7 @@ pub struct FormatSpec {
     /// How sure (0 = not this format, 100 = certain) the format is of the first bytes of an
     /// input (up to [`SNIFF_BYTES`], already decompressed; may end mid-line).
     pub sniff: fn(&[u8]) -> u8,
+    #[allow(clippy::type_complexity)]
     pub open: fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>,
 }
 
@@ -18,7 +19,8 @@ pub struct FormatSpec {
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
-pub static FORMATS: &[&FormatSpec] = &[];
+pub static FORMATS: &[&FormatSpec] =
+    &[&crate::windows::evtx::SPEC, &crate::windows::xml::SPEC, &crate::windows::json::SPEC];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
     FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))
