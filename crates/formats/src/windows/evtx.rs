@@ -129,16 +129,21 @@ impl EvtxReader {
                 return true;
             }
         };
+        let mut last = self.last_record;
         for record in parsed.iter() {
             match record {
                 Ok(r) => {
                     let id = r.event_record_id;
+                    last = id;
                     self.pending.push_back(match r.into_xml_bytes() {
                         Ok(x) => (id, Ok(x.data)),
                         Err(e) => (id, Err(chain(&e))),
                     });
                 }
-                Err(e) => self.pending.push_back((self.last_record + 1, Err(chain(&e)))),
+                Err(e) => {
+                    last += 1;
+                    self.pending.push_back((last, Err(chain(&e))));
+                }
             }
         }
         true
