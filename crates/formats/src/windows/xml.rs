@@ -199,9 +199,10 @@ impl EventSplitter {
         Ok(n > 0)
     }
 
-    /// Drops the bytes before `pos` (no range into the buffer may be live).
+    /// Drops the bytes before `pos` once they are half the buffer (no range into the buffer may
+    /// be live), so each byte is moved at most about once.
     fn compact(&mut self) {
-        if self.pos > 0 {
+        if self.pos > 0 && self.pos >= self.buf.len() / 2 {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }

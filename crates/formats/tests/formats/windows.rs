@@ -2,6 +2,7 @@
 
 mod malformed;
 mod samples;
+mod throughput;
 
 use event::{DnsKind, Event, ProcessEvent, QType, Rcode, Timestamp, TransferOutcome, Transport};
 use formats::input::{open, InputPath};
