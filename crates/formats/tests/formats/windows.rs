@@ -310,3 +310,53 @@ pub fn tempdir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn winlogbeat_dns_and_generic_events() {
+    let (fmt, events, rejects) = read_all(&fixture("dns-winlogbeat.ndjson"), None);
+    assert_eq!(fmt, "winlogbeat-json");
+    assert_eq!(rejects.count, 0, "{:?}", rejects.kept);
+    assert_eq!(events.len(), 4);
+    let Event::Dns(s22) = &events[0] else { panic!("{:?}", events[0]) };
+    assert_eq!(
+        (s22.kind, s22.name.as_str(), s22.server.as_str()),
+        (DnsKind::Query, "_dmarc.example.com", "WS01.contoso.test")
+    );
+    assert_eq!((s22.rcode, s22.answer_count), (Some(Rcode::NOERROR), Some(0)), "9501: no records");
+    assert_eq!(s22.source_format, "winlogbeat-json");
+    let Event::Dns(q) = &events[1] else { panic!("{:?}", events[1]) };
+    assert_eq!((q.kind, q.qtype, q.name.as_str()), (DnsKind::Query, Some(QType::ANY), "example.com"));
+    assert_eq!(q.client_ip, Some("203.0.113.9".parse().unwrap()));
+    assert_eq!(q.time, ts("2026-11-27T12:00:00Z"));
+    let Event::Dns(t) = &events[2] else { panic!("{:?}", events[2]) };
+    assert_eq!(
+        (t.kind, t.transfer, t.name.as_str()),
+        (DnsKind::Transfer, Some(TransferOutcome::Denied), "example.org")
+    );
+    let Event::Json(g) = &events[3] else { panic!("{:?}", events[3]) };
+    assert_eq!(g.value["EventID"], 4624);
+    assert_eq!(g.value["Provider_Name"], "Microsoft-Windows-Security-Auditing");
+    assert_eq!(g.value["IpAddress"], "198.51.100.77");
+    assert_eq!(g.value["Computer"], "DC01.contoso.test");
+}
+
+#[test]
+fn utf16_big_endian_and_surrogate_pairs() {
+    let dir = tempdir("utf16be");
+    let text = std::fs::read_to_string(fixture("sysmon1.xml"))
+        .unwrap()
+        .replace("intranet.contoso.test", "intranet\u{1F600}.contoso.test");
+    let utf8 = dir.join("utf8.xml");
+    std::fs::write(&utf8, &text).unwrap();
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let be = dir.join("utf16be.xml");
+    std::fs::write(&be, bytes).unwrap();
+    let (_, want, _) = read_all(&utf8, None);
+    let (fmt, got, rejects) = read_all(&be, None);
+    assert_eq!(fmt, "winevent-xml");
+    assert_eq!(rejects.count, 0, "{:?}", rejects.kept);
+    assert_eq!(got, want);
+    assert_eq!(processes(&got)[3].command_line, "nslookup intranet\u{1F600}.contoso.test");
+    std::fs::remove_dir_all(dir).unwrap();
+}

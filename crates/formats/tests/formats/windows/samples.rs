@@ -142,3 +142,32 @@ fn every_reference_evtx_record_parses_and_matches_its_json_rendering() {
     );
     assert!(sysmon1 > 0);
 }
+
+/// `evtx_dump -o jsonl` output (the renderings beside the samples, one object per line) reads
+/// through `winlogbeat-json` into the same events as the EVTX files.
+#[test]
+fn evtx_dump_jsonl_reads_like_the_evtx_files() {
+    let Some(files) = sample_files() else { return };
+    let dir = super::tempdir("jsonl");
+    let mut compared = 0;
+    for (i, path) in files.iter().enumerate().take(40) {
+        let lines: Vec<String> = renderings(&path.with_extension("json")).iter().map(Value::to_string).collect();
+        let jsonl = dir.join(format!("{i}.jsonl"));
+        std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+        let (fmt, from_json, rejects) = read_all(&jsonl, None);
+        assert_eq!(fmt, "winlogbeat-json", "{}", path.display());
+        assert_eq!(rejects.count, 0, "{}: {:?}", path.display(), rejects.kept);
+        let (_, from_evtx, _) = read_all(path, None);
+        assert_eq!(from_json.len(), from_evtx.len());
+        for (j, e) in from_json.iter().zip(&from_evtx) {
+            assert_eq!(j.class(), e.class(), "{}", path.display());
+            assert_eq!(j.source_format(), "winlogbeat-json");
+            if let (Event::Process(a), Event::Process(b)) = (j, e) {
+                assert_eq!((&a.folder_path, &a.device, a.process_id), (&b.folder_path, &b.device, b.process_id));
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
