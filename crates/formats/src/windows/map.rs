@@ -238,7 +238,8 @@ fn dns_service_transfer(
         6004 => ("param1", Some("param2")),
         _ => ("param3", Some("param2")),
     };
-    let client_ip = ip_field(ev, ip_param)?;
+    // Kept even when the insertion string is not an address (other Windows versions may differ).
+    let client_ip = ev.get_set(ip_param).and_then(parse_ip);
     let d = dns_slot(out);
     d.time = time;
     d.source_format = format;

@@ -14,6 +14,8 @@
 pub mod evtx;
 pub mod json;
 pub mod map;
+mod split;
+mod utf16;
 pub mod xml;
 
 use event::Timestamp;
