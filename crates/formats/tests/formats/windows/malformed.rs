@@ -208,3 +208,39 @@ fn corrupted_evtx_chunk_and_records_are_rejected_not_fatal() {
     assert!(lines.iter().all(|&l| l > 1), "rejects are numbered after the last good record: {lines:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn garbage_read_as_windows_formats_is_rejected_without_panicking() {
+    let dir = tempdir("garbage");
+    // Deterministic pseudo-random bytes (xorshift), with no `<Event` in them.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let path = dir.join("noise.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    for max in [64 * 1024, 1 << 20] {
+        let (_, events, rejects) = read_with(&path, Some("winevent-xml"), &opts(max));
+        assert!(events.is_empty());
+        assert!(rejects.count >= 1, "garbage must be reported");
+        assert!(rejects.count <= (300_000 / max + 2) as u64, "{} rejects for 300 kB", rejects.count);
+    }
+    // As JSON lines every non-blank line is one reject.
+    let lines = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty() && std::str::from_utf8(l).map_or(true, |s| !s.trim().is_empty()))
+        .count();
+    let (_, events, rejects) = read_with(&path, Some("winlogbeat-json"), &opts(64 * 1024));
+    assert!(events.is_empty());
+    assert_eq!(rejects.count, lines as u64);
+    let src = input::open(&input::InputPath::File(path)).unwrap();
+    let msg = open_err(src, Some("evtx"));
+    assert!(msg.contains("not an EVTX file"), "{msg}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
