@@ -118,7 +118,8 @@ impl EventSplitter {
                 Some(k) => i += k,
                 None => {
                     let line = self.line + memchr::memchr_iter(b'\n', &b[self.pos..i]).count() as u64;
-                    let text = String::from_utf8_lossy(&rest[..rest.len().min(80)]).into_owned();
+                    let shown = memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(80);
+                    let text = String::from_utf8_lossy(&rest[..shown]).into_owned();
                     rejects.push(&self.source, line, RecordError::Unrecognised(RecordError::quote(text.trim())));
                     break;
                 }
@@ -143,7 +144,7 @@ impl EventSplitter {
                 if self.buf.len() - self.pos > self.max {
                     // A lot of text without any event: check it and let it go, keeping a tail
                     // that could be the beginning of a split `<Event `.
-                    let keep_from = self.buf.len() - 7;
+                    let keep_from = self.buf.len().saturating_sub(7).max(self.pos);
                     self.check_between(keep_from, rejects);
                     self.compact();
                 }
