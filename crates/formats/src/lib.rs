@@ -19,6 +19,7 @@ mod route53;
 pub mod sentinel;
 mod suricata;
 pub mod windns_debug;
+pub mod windows;
 mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};

@@ -35,6 +35,10 @@ pub static FORMATS: &[&FormatSpec] = &[
     &crate::suricata::SPEC,
     &crate::ecs::SPEC,
     &crate::route53::SPEC,
+    // Windows event logs: DNS Server, Sysmon, Security.
+    &crate::windows::evtx::SPEC,
+    &crate::windows::xml::SPEC,
+    &crate::windows::json::SPEC,
     // Endpoints.
     &crate::auditd::SPEC,
     &crate::ecs_process::SPEC,

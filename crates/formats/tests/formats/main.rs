@@ -14,6 +14,7 @@ mod sentinel;
 mod sniff;
 mod suricata;
 mod windns_debug;
+mod windows;
 mod zeek;
 
 use event::Event;
