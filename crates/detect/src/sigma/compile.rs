@@ -21,6 +21,9 @@ pub struct CompileOptions {
     /// Values of `expand` placeholders (`%Servers%` → `Servers`); a rule using a placeholder
     /// missing here is rejected.
     pub placeholders: HashMap<String, Vec<String>>,
+    /// Compile every rule for this event class instead of its log source's (e.g. `Json` to run
+    /// `process_creation` rules over raw Sysmon JSON with Sigma's own field names).
+    pub event_class: Option<EventClass>,
 }
 
 /// A compiled search identifier: OR over alternatives, each an AND of field tests.

@@ -27,7 +27,8 @@ use std::path::Path;
 pub struct DetectionRule {
     pub meta: RuleMeta,
     pub logsource: LogSource,
-    /// Events of this class are the ones the rule applies to (from [`LogSource::event_class`]).
+    /// Events of this class are the ones the rule applies to (from [`LogSource::event_class`],
+    /// unless [`CompileOptions::event_class`] overrides it).
     pub class: EventClass,
     names: Vec<String>,
     selections: Vec<Selection>,
@@ -41,7 +42,7 @@ impl DetectionRule {
         let err = |kind| RuleError::new(file, Some(&meta.title), kind);
         let logsource = LogSource::from_yaml(doc.get("logsource"))
             .ok_or_else(|| err(RuleErrorKind::BadValue { at: "logsource".into(), expected: "a map" }))?;
-        let class = logsource.event_class();
+        let class = opts.event_class.unwrap_or_else(|| logsource.event_class());
         let detection = match doc.get("detection") {
             Some(Yaml::Mapping(m)) => m,
             Some(_) => return Err(err(RuleErrorKind::BadValue { at: "detection".into(), expected: "a map" })),

@@ -1,0 +1,1 @@
+//! Differential test against pySigma (filled in below).
