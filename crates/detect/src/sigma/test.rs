@@ -90,7 +90,8 @@ pub(crate) struct FieldTest {
     /// `None` for keyword search.
     pub field: Option<FieldId>,
     pub kind: TestKind,
-    /// `|neq`: the field is present and matches none of the values.
+    /// `|neq`: the field matches none of the values (a missing field does, as in pySigma, where
+    /// `neq` is the negated comparison).
     pub neq: bool,
 }
 
@@ -257,11 +258,7 @@ impl FieldTest {
                 with_text(&v, &mut |a| with_text(&o, &mut |b| ref_match(a, b, *op, *cased)))
             }
         };
-        if self.neq {
-            !matches!(v, FieldValue::Missing | FieldValue::Null) && !hit
-        } else {
-            hit
-        }
+        hit != self.neq
     }
 }
 
