@@ -1,9 +1,12 @@
 //! The SigmaHQ rule set (`shared/sigmahq` beside the workspace, when present): every rule file
 //! must load or be rejected with a precise reason, and never panic.
 
-use detect::{load_str, RuleErrorKind};
+use detect::{load_str_with, CompileOptions, Rule, RuleError, RuleErrorKind};
+use event::EventClass;
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// `shared/sigmahq` in the nearest ancestor of the crate that has one (`../shared` beside the
 /// checkout; worktrees sit deeper).
@@ -38,37 +41,60 @@ fn reason(k: &RuleErrorKind) -> String {
     s.chars().take(90).collect()
 }
 
+/// Every rule file of the corpus, loaded once (rules compiled for generic JSON events, as the
+/// regression samples need): directory name, path, outcome. `None` when a load panicked.
+pub struct Corpus {
+    pub root: PathBuf,
+    pub files: Vec<(String, PathBuf, Option<Result<Vec<Rule>, Vec<RuleError>>>)>,
+}
+
+/// The corpus, loaded on first use; `None` without `shared/sigmahq`.
+pub fn corpus() -> Option<&'static Corpus> {
+    static CORPUS: OnceLock<Option<Corpus>> = OnceLock::new();
+    CORPUS
+        .get_or_init(|| {
+            let root = sigmahq()?;
+            let opts = CompileOptions { event_class: Some(EventClass::Json), ..CompileOptions::default() };
+            let mut dirs: Vec<PathBuf> =
+                std::fs::read_dir(&root).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            dirs.sort();
+            let mut out = Vec::new();
+            for dir in dirs {
+                let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+                if !dir.is_dir() || !(name.starts_with("rules") || name == "deprecated" || name == "unsupported") {
+                    continue;
+                }
+                let mut fs = Vec::new();
+                files(&dir, &mut fs);
+                for f in fs {
+                    let text = std::fs::read_to_string(&f).expect("SigmaHQ files are UTF-8");
+                    let res = std::panic::catch_unwind(AssertUnwindSafe(|| load_str_with(&text, &f, &opts))).ok();
+                    out.push((name.clone(), f, res));
+                }
+            }
+            Some(Corpus { root, files: out })
+        })
+        .as_ref()
+}
+
 #[test]
 fn sigmahq_corpus_loads_or_is_rejected_precisely() {
-    let Some(root) = sigmahq() else {
+    let Some(corpus) = corpus() else {
         println!("SKIPPED: no shared/sigmahq beside the workspace");
         return;
     };
     let mut total = BTreeMap::<String, (usize, usize)>::new();
     let mut reasons = BTreeMap::<String, usize>::new();
-    let dirs = std::fs::read_dir(&root).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect::<Vec<_>>());
-    let mut dirs: Vec<PathBuf> = dirs.unwrap_or_default();
-    dirs.sort();
-    for dir in dirs.iter().filter(|d| {
-        let n = d.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        d.is_dir() && (n.starts_with("rules") || n == "deprecated" || n == "unsupported")
-    }) {
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let mut fs = Vec::new();
-        files(dir, &mut fs);
-        for f in fs {
-            let text = std::fs::read_to_string(&f).expect("SigmaHQ files are UTF-8");
-            let res = std::panic::catch_unwind(|| load_str(&text, &f));
-            let entry = total.entry(name.clone()).or_default();
-            entry.0 += 1;
-            match res {
-                Err(_) => panic!("panic while loading {}", f.display()),
-                Ok(Ok(_)) => entry.1 += 1,
-                Ok(Err(errs)) => {
-                    for e in errs {
-                        assert!(e.to_string().starts_with(&f.display().to_string()), "error without file: {e}");
-                        *reasons.entry(format!("{name}: {}", reason(&e.kind))).or_default() += 1;
-                    }
+    for (name, f, res) in &corpus.files {
+        let entry = total.entry(name.clone()).or_default();
+        entry.0 += 1;
+        match res {
+            None => panic!("panic while loading {}", f.display()),
+            Some(Ok(_)) => entry.1 += 1,
+            Some(Err(errs)) => {
+                for e in errs {
+                    assert!(e.to_string().starts_with(&f.display().to_string()), "error without file: {e}");
+                    *reasons.entry(format!("{name}: {}", reason(&e.kind))).or_default() += 1;
                 }
             }
         }

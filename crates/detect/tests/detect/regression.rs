@@ -4,9 +4,9 @@
 //! are flattened the way Sigma's Windows taxonomy names them (`EventData` fields at the top,
 //! `EventID`, `Channel`, `Computer`, `Provider_Name`).
 
-use super::corpus::{files, sigmahq};
-use detect::{load_str_with, CompileOptions, DetectionRule, Rule};
-use event::{EventClass, JsonEvent, Timestamp};
+use super::corpus::{corpus, files};
+use detect::{DetectionRule, Rule};
+use event::{JsonEvent, Timestamp};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,21 +54,16 @@ fn events(path: &Path) -> Vec<Value> {
 
 #[test]
 fn sigmahq_regression_samples_match() {
-    let Some(root) = sigmahq() else {
+    let Some(corpus) = corpus() else {
         println!("SKIPPED: no shared/sigmahq beside the workspace");
         return;
     };
-    let opts = CompileOptions { event_class: Some(EventClass::Json), ..CompileOptions::default() };
-    let mut by_id: HashMap<String, DetectionRule> = HashMap::new();
-    for dir in ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-compliance"] {
-        let mut fs = Vec::new();
-        files(&root.join(dir), &mut fs);
-        for f in fs {
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            for r in load_str_with(&text, &f, &opts).unwrap_or_default() {
-                if let Rule::Detection(d) = r {
-                    by_id.insert(d.meta.id.clone(), d);
-                }
+    let root = &corpus.root;
+    let mut by_id: HashMap<&str, &DetectionRule> = HashMap::new();
+    for (_, _, res) in &corpus.files {
+        for r in res.iter().flatten().flatten() {
+            if let Rule::Detection(d) = r {
+                by_id.insert(&d.meta.id, d);
             }
         }
     }
@@ -79,7 +74,7 @@ fn sigmahq_regression_samples_match() {
     for info in &infos {
         let y: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(info).unwrap_or_default()).unwrap();
         let Some(id) = y.pointer_id() else { continue };
-        let Some(rule) = by_id.get(&id) else { continue };
+        let Some(rule) = by_id.get(id.as_str()) else { continue };
         let Some(tests) = y.get("regression_tests_info").and_then(|t| t.as_sequence()) else { continue };
         for t in tests {
             let want = t.get("match_count").and_then(|c| c.as_u64());
