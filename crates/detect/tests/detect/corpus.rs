@@ -41,11 +41,14 @@ fn reason(k: &RuleErrorKind) -> String {
     s.chars().take(90).collect()
 }
 
+/// How loading one file went: its rules or errors; `None` when loading panicked.
+pub type Outcome = Option<Result<Vec<Rule>, Vec<RuleError>>>;
+
 /// Every rule file of the corpus, loaded once (rules compiled for generic JSON events, as the
 /// regression samples need): directory name, path, outcome. `None` when a load panicked.
 pub struct Corpus {
     pub root: PathBuf,
-    pub files: Vec<(String, PathBuf, Option<Result<Vec<Rule>, Vec<RuleError>>>)>,
+    pub files: Vec<(String, PathBuf, Outcome)>,
 }
 
 /// The corpus, loaded on first use; `None` without `shared/sigmahq`.
