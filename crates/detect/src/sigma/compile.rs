@@ -120,6 +120,17 @@ fn item(ctx: &Ctx<'_>, at: &str, field: Option<FieldId>, mods: &[&str], v: &Yaml
             }
             TestKind::Exists(want)
         }
+        Kind::Time(part) => {
+            let values = values
+                .iter()
+                .map(|v| scalar_text(v).and_then(|t| t.trim().parse::<i64>().ok()))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| RuleErrorKind::BadValue { at: at.into(), expected: "whole numbers" })?;
+            if field.is_none() {
+                return Err(bad("time modifiers need a field name"));
+            }
+            TestKind::Time { part, values }
+        }
         Kind::FieldRef => {
             let [Yaml::String(other)] = values.as_slice() else {
                 return Err(bad("`fieldref` takes one field name"));
@@ -225,7 +236,7 @@ fn value_set(
                         );
                     }
                 }
-                Kind::Exists | Kind::FieldRef => {}
+                Kind::Exists | Kind::FieldRef | Kind::Time(_) => {}
             }
         }
     }

@@ -3,7 +3,7 @@
 //! allocating.
 //!
 //! What is rejected, with a located [`RuleError`]: unknown modifiers, nonsensical modifier
-//! combinations, time modifiers (`minute`, `hour`, ...), regular expressions the `regex` crate
+//! combinations, regular expressions the `regex` crate
 //! cannot run (look-around, back-references), `expand` placeholders without a value, Sigma v1
 //! aggregations in conditions, undefined identifiers and patterns matching nothing.
 

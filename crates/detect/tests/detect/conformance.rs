@@ -176,6 +176,23 @@ fn numeric_comparisons() {
 }
 
 #[test]
+fn time_modifiers() {
+    let evs = [
+        json!({"t": "2026-11-27T22:15:00Z"}),
+        json!({"t": "2026-01-01 03:04:05"}),
+        json!({"t": "1764201600"}),
+        json!({"t": "not a date"}),
+    ];
+    let case = |k: &str, v: &str| hits(&json_rule(&format!("    sel:\n        t|{k}: {v}\n    condition: sel")), &evs);
+    assert_eq!(case("hour", "[22, 23, 0, 1, 2, 3]"), [true, true, true, false]);
+    assert_eq!(case("minute", "4"), [false, true, false, false]);
+    assert_eq!(case("day", "27"), [true, false, true, false]);
+    assert_eq!(case("week", "48"), [true, false, true, false]);
+    assert_eq!(case("month", "11"), [true, false, true, false]);
+    assert_eq!(case("year", "2026"), [true, true, false, false]);
+}
+
+#[test]
 fn cidr_on_text_fields() {
     let evs = [
         json!({"ip": "10.1.2.3"}),

@@ -31,8 +31,8 @@ fn modifier_errors() {
         "test.yml: rule \"Bad\": detection.sel.f|base64: `base64` cannot encode a value with wildcards"
     );
     assert_eq!(
-        det("    sel:\n        f|hour: 3\n    condition: sel"),
-        "test.yml: rule \"Bad\": detection.sel.f|hour: time modifier `hour` is not supported"
+        det("    sel:\n        f|hour|gt: 3\n    condition: sel"),
+        "test.yml: rule \"Bad\": detection.sel.f|hour|gt: `gt` cannot be combined with another type modifier"
     );
 }
 

@@ -113,6 +113,9 @@ fn events(n: usize) -> Vec<Value> {
             }
             let parent = if g.next(3) == 0 { image.to_ascii_uppercase() } else { g.pick(IMAGES).to_string() };
             m.insert("Parent".into(), json!(parent));
+            let time =
+                format!("2026-{:02}-{:02}T{:02}:{:02}:00Z", 1 + g.next(12), 1 + g.next(28), g.next(24), g.next(60));
+            m.insert("Time".into(), json!(time));
             Value::Object(m)
         })
         .collect()
