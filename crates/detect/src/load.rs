@@ -16,14 +16,18 @@ use std::path::{Path, PathBuf};
 /// One loaded rule.
 #[derive(Debug, Clone)]
 pub enum Rule {
+    /// A detection rule (`detection:`), compiled.
     Detection(DetectionRule),
+    /// A correlation rule (`correlation:`), parsed further by the correlation module.
     Correlation(RawCorrelation),
 }
 
 /// All rules loaded from a set of paths.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
+    /// Detection rules, in file order (files sorted by path within each directory).
     pub detections: Vec<DetectionRule>,
+    /// Correlation rules, in the same order.
     pub correlations: Vec<RawCorrelation>,
 }
 

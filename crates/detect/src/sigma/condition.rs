@@ -20,7 +20,7 @@ pub(crate) enum Cond {
 
 impl Cond {
     /// Evaluates with `sel(i)` giving the outcome of selection `i`; short-circuits.
-    pub(crate) fn eval(&self, sel: &mut dyn FnMut(usize) -> bool) -> bool {
+    pub(crate) fn eval<F: FnMut(usize) -> bool>(&self, sel: &mut F) -> bool {
         match self {
             Cond::Sel(i) => sel(*i),
             Cond::Not(c) => !c.eval(sel),
