@@ -103,6 +103,9 @@ fn item(ctx: &Ctx<'_>, at: &str, field: Option<FieldId>, mods: &[&str], v: &Yaml
     if values.iter().any(|v| matches!(v, Yaml::Sequence(_) | Yaml::Mapping(_))) {
         return Err(RuleErrorKind::BadValue { at: at.into(), expected: "a value or a list of values" });
     }
+    if field.is_none() && matches!(m.kind, Kind::Cidr | Kind::Cmp(_)) {
+        return Err(bad("keywords take string or `re` values; this modifier needs a field name"));
+    }
     if field.is_none() && matches!(m.kind, Kind::Str) && m.transforms.is_empty() {
         m.transforms.push(Transform::Contains);
     }

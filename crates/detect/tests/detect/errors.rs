@@ -55,6 +55,11 @@ fn value_errors() {
         "test.yml: rule \"Bad\": detection.sel.n|gt: expected a number"
     );
     assert_eq!(
+        det("    sel:\n        '|cidr': 10.0.0.0/8\n    condition: sel"),
+        "test.yml: rule \"Bad\": detection.sel.|cidr: keywords take string or `re` values; this modifier needs a \
+         field name"
+    );
+    assert_eq!(
         det("    sel:\n        f|exists: maybe\n    condition: sel"),
         "test.yml: rule \"Bad\": detection.sel.f|exists: `exists` takes true or false"
     );
