@@ -90,7 +90,7 @@ fn rules(text: &str) -> Vec<DetectionRule> {
         .into_iter()
         .filter_map(|r| match r {
             Rule::Detection(d) => Some(d),
-            Rule::Correlation(_) => None,
+            Rule::Correlation(_) | Rule::Filter(_) => None,
         })
         .collect()
 }

@@ -43,9 +43,9 @@ pub(crate) struct Ctx<'a> {
     pub opts: &'a CompileOptions,
 }
 
-/// Compiles one search identifier's value.
-pub(crate) fn selection(ctx: &Ctx<'_>, name: &str, v: &Yaml) -> Result<Selection, RuleErrorKind> {
-    let at = format!("detection.{name}");
+/// Compiles one search identifier's value; `section` (`detection`, `filter`) prefixes error places.
+pub(crate) fn selection(ctx: &Ctx<'_>, section: &str, name: &str, v: &Yaml) -> Result<Selection, RuleErrorKind> {
+    let at = format!("{section}.{name}");
     let alts = match v {
         Yaml::Mapping(m) => vec![map(ctx, &at, m)?],
         Yaml::Sequence(items) if items.is_empty() => {

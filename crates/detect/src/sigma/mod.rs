@@ -9,11 +9,13 @@
 
 mod compile;
 mod condition;
+mod filter;
 mod modifier;
 mod strset;
 mod test;
 
 pub use compile::CompileOptions;
+pub use filter::SigmaFilter;
 
 use crate::rule::{scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
 use compile::Selection;
@@ -33,6 +35,8 @@ pub struct DetectionRule {
     names: Vec<String>,
     selections: Vec<Selection>,
     condition: Cond,
+    /// How many Sigma filters were ANDed on.
+    filters_applied: usize,
 }
 
 impl DetectionRule {
@@ -72,7 +76,7 @@ impl DetectionRule {
                 // Sigma v1: only meaningful with aggregations, which the condition rejects.
                 "timeframe" => {}
                 _ => {
-                    selections.push(compile::selection(&ctx, &name, v).map_err(err)?);
+                    selections.push(compile::selection(&ctx, "detection", &name, v).map_err(err)?);
                     names.push(name);
                 }
             }
@@ -83,7 +87,7 @@ impl DetectionRule {
         let mut conds =
             conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
         let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
-        Ok(DetectionRule { meta, logsource, class, names, selections, condition })
+        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0 })
     }
 
     /// Whether the event matches the rule's condition. Does not check the event's class: the
@@ -98,7 +102,13 @@ impl DetectionRule {
         self.names.iter().zip(&self.selections).filter(|(_, s)| s.eval(r)).map(|(n, _)| n.as_str()).collect()
     }
 
-    /// Names of the rule's search identifiers, in rule order.
+    /// How many Sigma filters were applied to the rule.
+    pub fn filters_applied(&self) -> usize {
+        self.filters_applied
+    }
+
+    /// Names of the rule's search identifiers, in rule order (applied filters' ones last, as
+    /// `_filter<N>_<name>`).
     pub fn selection_names(&self) -> &[String] {
         &self.names
     }

@@ -100,6 +100,7 @@ fn collections_and_multi_document_files() {
         .map(|r| match r {
             Rule::Detection(d) => d.meta.title.as_str(),
             Rule::Correlation(c) => c.meta.title.as_str(),
+            Rule::Filter(f) => f.title.as_str(),
         })
         .collect();
     assert_eq!(titles, ["Shared", "Other"]);

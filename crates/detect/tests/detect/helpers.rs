@@ -9,7 +9,7 @@ pub fn rule(yaml: &str) -> DetectionRule {
     match load_str(yaml, Path::new("test.yml")) {
         Ok(mut rules) if rules.len() == 1 => match rules.remove(0) {
             Rule::Detection(d) => d,
-            Rule::Correlation(_) => panic!("not a detection rule"),
+            _ => panic!("not a detection rule"),
         },
         Ok(rules) => panic!("expected one rule, got {}", rules.len()),
         Err(e) => panic!("rule rejected: {}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")),

@@ -5,6 +5,7 @@
 mod conformance;
 mod corpus;
 mod errors;
+mod filters;
 mod helpers;
 mod pysigma;
 mod regression;
