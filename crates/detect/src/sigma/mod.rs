@@ -113,3 +113,14 @@ impl DetectionRule {
         &self.names
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The engine shares compiled rules across threads.
+    #[test]
+    fn rules_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::DetectionRule>();
+        check::<super::SigmaFilter>();
+    }
+}
