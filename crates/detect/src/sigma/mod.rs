@@ -2,6 +2,8 @@
 //! once into field tests over resolved [`FieldId`](event::FieldId)s and evaluated without
 //! allocating.
 //!
+//! Sigma filters ([`SigmaFilter`]) are ANDed onto the rules they name.
+//!
 //! What is rejected, with a located [`RuleError`]: unknown modifiers, nonsensical modifier
 //! combinations, regular expressions the `regex` crate
 //! cannot run (look-around, back-references), `expand` placeholders without a value, Sigma v1
