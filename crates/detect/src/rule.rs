@@ -193,6 +193,26 @@ pub fn yaml_to_json(v: &Yaml) -> serde_json::Value {
     }
 }
 
+/// An event's field value as JSON for alert columns: text stays text, numbers numbers, typed
+/// values (addresses, QType, Rcode, times) become their text form; `None` when missing.
+pub fn field_value_json(v: &event::FieldValue<'_>) -> Option<serde_json::Value> {
+    use event::FieldValue as F;
+    use serde_json::Value as J;
+    Some(match v {
+        F::Missing => return None,
+        F::Null => J::Null,
+        F::Str(s) => J::String((*s).to_string()),
+        F::Int(i) => J::from(*i),
+        F::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        F::Bool(b) => J::Bool(*b),
+        F::Ip(ip) => J::String(ip.to_string()),
+        F::QType(q) => J::String(q.to_string()),
+        F::Rcode(r) => J::String(r.to_string()),
+        F::Time(t) => J::String(t.to_string()),
+        F::Json(v) => (*v).clone(),
+    })
+}
+
 /// Sigma `logsource`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogSource {

@@ -19,10 +19,10 @@ mod test;
 pub use compile::CompileOptions;
 pub use filter::SigmaFilter;
 
-use crate::rule::{scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
+use crate::rule::{resolve_field, scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
 use compile::Selection;
 use condition::Cond;
-use event::{EventClass, Record};
+use event::{EventClass, FieldId, Record};
 use serde_yaml::{Mapping, Value as Yaml};
 use std::path::Path;
 
@@ -39,6 +39,8 @@ pub struct DetectionRule {
     condition: Cond,
     /// How many Sigma filters were ANDed on.
     filters_applied: usize,
+    /// `fields:` resolved for [`DetectionRule::event_fields`].
+    field_ids: Vec<(String, FieldId)>,
 }
 
 impl DetectionRule {
@@ -89,7 +91,8 @@ impl DetectionRule {
         let mut conds =
             conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
         let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
-        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0 })
+        let field_ids = meta.fields.iter().map(|f| (f.clone(), resolve_field(class, f))).collect();
+        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0, field_ids })
     }
 
     /// Whether the event matches the rule's condition. Does not check the event's class: the
@@ -102,6 +105,15 @@ impl DetectionRule {
     /// order. Allocates; meant for events that matched.
     pub fn matched_selections<R: Record + ?Sized>(&self, r: &R) -> Vec<&str> {
         self.names.iter().zip(&self.selections).filter(|(_, s)| s.eval(r)).map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The rule's `fields:` taken from the event, in rule order, as JSON (see
+    /// [`field_value_json`](crate::rule::field_value_json)); fields the event lacks are left out.
+    pub fn event_fields<R: Record + ?Sized>(&self, r: &R) -> Vec<(String, serde_json::Value)> {
+        self.field_ids
+            .iter()
+            .filter_map(|(name, id)| crate::rule::field_value_json(&r.field(id)).map(|v| (name.clone(), v)))
+            .collect()
     }
 
     /// How many Sigma filters were applied to the rule.

@@ -28,6 +28,12 @@ level: high
 tags:
     - attack.reconnaissance
     - attack.t1590.002
+fields:
+    - Computer
+    - ClientIP
+    - Name
+    - QueryType
+    - ResultCode
 reconwatch:
     alert_type: External DNS Zone Transfer Attempt
     risk_score: 90
@@ -50,6 +56,15 @@ fn zone_transfer_rule_typed() {
     // No client address: not private, so the filter does not exclude it.
     assert!(r.matches(&dns("", "corp.example", 252)));
     assert_eq!(r.matched_selections(&dns("203.0.113.7", "x", 252)), vec!["selection"]);
+    assert_eq!(
+        r.event_fields(&dns("203.0.113.7", "corp.example", 252)),
+        vec![
+            ("Computer".to_string(), serde_json::json!("ns1")),
+            ("ClientIP".to_string(), serde_json::json!("203.0.113.7")),
+            ("Name".to_string(), serde_json::json!("corp.example")),
+            ("QueryType".to_string(), serde_json::json!("AXFR")),
+        ]
+    );
 }
 
 #[test]
