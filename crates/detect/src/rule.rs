@@ -23,10 +23,14 @@ pub struct RuleMeta {
     pub id: String,
     /// `name`: the handle correlation rules use to refer to this rule.
     pub name: Option<String>,
+    /// `title` (required).
     pub title: String,
+    /// `status` (`stable`, `test`, `experimental`, `deprecated`, `unsupported`).
     pub status: Option<String>,
     pub description: Option<String>,
+    /// `level`; `medium` when absent.
     pub level: Level,
+    /// `tags` (`attack.t1590.002`, ...).
     pub tags: Vec<String>,
     /// `fields`: event fields to show with an alert.
     pub fields: Vec<String>,
@@ -203,11 +207,34 @@ pub fn yaml_to_json(v: &Yaml) -> serde_json::Value {
     }
 }
 
+/// An event's field value as JSON for alert columns: text stays text, numbers numbers, typed
+/// values (addresses, QType, Rcode, times) become their text form; `None` when missing.
+pub fn field_value_json(v: &event::FieldValue<'_>) -> Option<serde_json::Value> {
+    use event::FieldValue as F;
+    use serde_json::Value as J;
+    Some(match v {
+        F::Missing => return None,
+        F::Null => J::Null,
+        F::Str(s) => J::String((*s).to_string()),
+        F::Int(i) => J::from(*i),
+        F::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        F::Bool(b) => J::Bool(*b),
+        F::Ip(ip) => J::String(ip.to_string()),
+        F::QType(q) => J::String(q.to_string()),
+        F::Rcode(r) => J::String(r.to_string()),
+        F::Time(t) => J::String(t.to_string()),
+        F::Json(v) => (*v).clone(),
+    })
+}
+
 /// Sigma `logsource`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogSource {
+    /// `category` (`dns`, `process_creation`, ...): what routes the rule to an event class.
     pub category: Option<String>,
+    /// `product` (`windows`, `linux`, `zeek`, ...).
     pub product: Option<String>,
+    /// `service` (`security`, `sysmon`, ...).
     pub service: Option<String>,
 }
 
@@ -240,7 +267,9 @@ impl LogSource {
 /// Which canonical field a foreign field name stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Canonical {
+    /// A column of DNS events (DnsEvents names).
     Dns(DnsField),
+    /// A column of process events (DeviceProcessEvents names).
     Process(ProcessField),
 }
 
@@ -327,9 +356,11 @@ pub fn resolve_field(class: EventClass, name: &str) -> FieldId {
 /// A rule that could not be loaded: where, which rule, and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct RuleError {
+    /// The rule file.
     pub file: PathBuf,
     /// The rule's title, when it got that far.
     pub title: Option<String>,
+    /// What is wrong.
     pub kind: RuleErrorKind,
 }
 
@@ -379,6 +410,7 @@ pub enum RuleErrorKind {
 }
 
 impl RuleError {
+    /// An error in `file`, for the rule titled `title` when known.
     pub fn new(file: &Path, title: Option<&str>, kind: RuleErrorKind) -> RuleError {
         RuleError { file: file.to_path_buf(), title: title.map(str::to_string), kind }
     }
@@ -388,7 +420,9 @@ impl RuleError {
 /// correlation module.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCorrelation {
+    /// The rule's metadata (title, id, name, level, tags, custom keys, file).
     pub meta: RuleMeta,
+    /// The `correlation:` map, unparsed.
     pub body: Yaml,
 }
 

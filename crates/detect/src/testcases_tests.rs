@@ -86,16 +86,7 @@ fn failures_show_a_diff() {
 
 #[test]
 fn unexpected_alerts_are_named() {
-    let rules = {
-        let mut set = RuleSet::default();
-        for r in crate::load_str(RULES, Path::new("r.yml")).unwrap() {
-            match r {
-                crate::Rule::Detection(x) => set.detections.push(x),
-                crate::Rule::Correlation(x) => set.correlations.push(x),
-            }
-        }
-        set
-    };
+    let rules = { RuleSet::from_rules(crate::load_str(RULES, Path::new("r.yml")).unwrap()) };
     let tests = parse_tests(
         "tests:\n  - name: n\n    events: [{ClientIP: 203.0.113.9, QueryType: AXFR}]\n    expect: []\n",
         Path::new("t.tests.yml"),

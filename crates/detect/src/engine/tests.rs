@@ -33,14 +33,7 @@ fn seed_rules(extra: &str) -> RuleSet {
          reconwatch: {{merge: bulk, alert_type: Bulk External DNS Enumeration, risk_score: 70}}\n\
          {extra}"
     );
-    let mut set = RuleSet::default();
-    for r in load_str(&text, Path::new("seed.yml")).unwrap() {
-        match r {
-            crate::Rule::Detection(d) => set.detections.push(d),
-            crate::Rule::Correlation(c) => set.correlations.push(c),
-        }
-    }
-    set
+    RuleSet::from_rules(load_str(&text, Path::new("seed.yml")).unwrap())
 }
 
 fn dns(t: i64, client: &str, qtype: &str, name: &str) -> Event {
