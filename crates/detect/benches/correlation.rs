@@ -77,6 +77,7 @@ fn rules() -> RuleSet {
         match r {
             detect::Rule::Detection(d) => set.detections.push(d),
             detect::Rule::Correlation(c) => set.correlations.push(c),
+            detect::Rule::Filter(f) => set.filters.push(f),
         }
     }
     set

@@ -22,4 +22,4 @@ pub use correlation::WindowMode;
 pub use engine::{Engine, EngineConfig, EngineStats};
 pub use load::{load_paths, load_paths_with, load_str, load_str_with, Rule, RuleSet};
 pub use rule::{resolve_field, LogSource, RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
-pub use sigma::{CompileOptions, DetectionRule};
+pub use sigma::{CompileOptions, DetectionRule, SigmaFilter};

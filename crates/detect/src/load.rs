@@ -4,11 +4,12 @@
 //! Quirks: `*.yml` and `*.yaml` files are rules, except SigmaHQ's `*.tests.yml` test-case files.
 //! Sigma v1 rule collections are honoured for `action: global` (the global document is deep-merged
 //! into every following document); `action: reset` and `action: repeat` are rejected. A file is
-//! loaded as a unit: if one document fails, the file's rules are all rejected (correlation rules
+//! Sigma filter documents are loaded too and, by [`load_paths`], applied to the rules they name.
+//! A file is loaded as a unit: if one document fails, the file's rules are all rejected (correlation rules
 //! refer to rules of the same file), and every failing document is reported.
 
 use crate::rule::{RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
-use crate::sigma::{CompileOptions, DetectionRule};
+use crate::sigma::{CompileOptions, DetectionRule, SigmaFilter};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value as Yaml};
 use std::path::{Path, PathBuf};
@@ -16,15 +17,23 @@ use std::path::{Path, PathBuf};
 /// One loaded rule.
 #[derive(Debug, Clone)]
 pub enum Rule {
+    /// A detection rule (`detection:`), compiled.
     Detection(DetectionRule),
+    /// A correlation rule (`correlation:`), parsed further by the correlation module.
     Correlation(RawCorrelation),
+    /// A Sigma filter (`filter:`), applied to the rules it names by [`RuleSet::apply_filters`].
+    Filter(SigmaFilter),
 }
 
 /// All rules loaded from a set of paths.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
+    /// Detection rules, in file order (files sorted by path within each directory).
     pub detections: Vec<DetectionRule>,
+    /// Correlation rules, in the same order.
     pub correlations: Vec<RawCorrelation>,
+    /// Sigma filters; [`load_paths`] has already applied them to `detections`.
+    pub filters: Vec<SigmaFilter>,
 }
 
 impl RuleSet {
@@ -32,7 +41,22 @@ impl RuleSet {
         match r {
             Rule::Detection(d) => self.detections.push(d),
             Rule::Correlation(c) => self.correlations.push(c),
+            Rule::Filter(f) => self.filters.push(f),
         }
+    }
+
+    /// ANDs every filter onto the detection rules it applies to. A filter that fails to compile
+    /// for a rule is reported (once per rule) and left off that rule.
+    pub fn apply_filters(&mut self, opts: &CompileOptions) -> Vec<RuleError> {
+        let mut errors = Vec::new();
+        for f in &self.filters {
+            for d in &mut self.detections {
+                if let Err(e) = d.apply_filter(f, opts) {
+                    errors.push(e);
+                }
+            }
+        }
+        errors
     }
 }
 
@@ -101,8 +125,7 @@ fn load_doc(doc: &Mapping, file: &Path, opts: &CompileOptions) -> Result<Rule, R
         return Ok(Rule::Correlation(RawCorrelation { meta, body: body.clone() }));
     }
     if doc.contains_key("filter") && !doc.contains_key("detection") {
-        let title = doc.get("title").and_then(Yaml::as_str);
-        return Err(RuleError::new(file, title, RuleErrorKind::Unsupported("Sigma filter documents".into())));
+        return SigmaFilter::from_yaml(doc, file).map(Rule::Filter);
     }
     DetectionRule::from_yaml(doc, file, opts).map(Rule::Detection)
 }
@@ -146,6 +169,7 @@ pub fn load_paths_with(paths: &[PathBuf], opts: &CompileOptions) -> (RuleSet, Ve
             Err(e) => errors.push(RuleError::new(&f, None, RuleErrorKind::Io(e.to_string()))),
         }
     }
+    errors.extend(set.apply_filters(opts));
     (set, errors)
 }
 

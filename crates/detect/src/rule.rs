@@ -23,10 +23,14 @@ pub struct RuleMeta {
     pub id: String,
     /// `name`: the handle correlation rules use to refer to this rule.
     pub name: Option<String>,
+    /// `title` (required).
     pub title: String,
+    /// `status` (`stable`, `test`, `experimental`, `deprecated`, `unsupported`).
     pub status: Option<String>,
     pub description: Option<String>,
+    /// `level`; `medium` when absent.
     pub level: Level,
+    /// `tags` (`attack.t1590.002`, ...).
     pub tags: Vec<String>,
     /// `fields`: event fields to show with an alert.
     pub fields: Vec<String>,
@@ -192,8 +196,11 @@ pub fn yaml_to_json(v: &Yaml) -> serde_json::Value {
 /// Sigma `logsource`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogSource {
+    /// `category` (`dns`, `process_creation`, ...): what routes the rule to an event class.
     pub category: Option<String>,
+    /// `product` (`windows`, `linux`, `zeek`, ...).
     pub product: Option<String>,
+    /// `service` (`security`, `sysmon`, ...).
     pub service: Option<String>,
 }
 
@@ -226,7 +233,9 @@ impl LogSource {
 /// Which canonical field a foreign field name stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Canonical {
+    /// A column of DNS events (DnsEvents names).
     Dns(DnsField),
+    /// A column of process events (DeviceProcessEvents names).
     Process(ProcessField),
 }
 
@@ -313,9 +322,11 @@ pub fn resolve_field(class: EventClass, name: &str) -> FieldId {
 /// A rule that could not be loaded: where, which rule, and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct RuleError {
+    /// The rule file.
     pub file: PathBuf,
     /// The rule's title, when it got that far.
     pub title: Option<String>,
+    /// What is wrong.
     pub kind: RuleErrorKind,
 }
 
@@ -365,6 +376,7 @@ pub enum RuleErrorKind {
 }
 
 impl RuleError {
+    /// An error in `file`, for the rule titled `title` when known.
     pub fn new(file: &Path, title: Option<&str>, kind: RuleErrorKind) -> RuleError {
         RuleError { file: file.to_path_buf(), title: title.map(str::to_string), kind }
     }
@@ -374,7 +386,9 @@ impl RuleError {
 /// correlation module.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCorrelation {
+    /// The rule's metadata (title, id, name, level, tags, custom keys, file).
     pub meta: RuleMeta,
+    /// The `correlation:` map, unparsed.
     pub body: Yaml,
 }
 

@@ -92,6 +92,7 @@ fn unexpected_alerts_are_named() {
             match r {
                 crate::Rule::Detection(x) => set.detections.push(x),
                 crate::Rule::Correlation(x) => set.correlations.push(x),
+                crate::Rule::Filter(f) => set.filters.push(f),
             }
         }
         set

@@ -130,8 +130,8 @@ pub trait Record {
     fn time(&self) -> Timestamp;
     fn field(&self, id: &FieldId) -> FieldValue<'_>;
     /// Calls `visit` on every string value of the event (Sigma keyword search) until it returns
-    /// true; returns whether it did. Typed events visit their text fields and extra columns, JSON
-    /// events every string leaf.
+    /// true; returns whether it did. Typed events visit their text fields (not the bookkeeping
+    /// ones: event kind, protocol, source format) and extra columns, JSON events every string leaf.
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
         let _ = visit;
         false
@@ -149,14 +149,20 @@ fn json_any_text(v: &serde_json::Value, visit: &mut dyn FnMut(&str) -> bool) -> 
 
 impl DnsEvent {
     fn any_text_impl(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
-        DnsField::ALL.iter().any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
+        DnsField::ALL
+            .iter()
+            .filter(|f| !matches!(f, DnsField::Kind | DnsField::Protocol | DnsField::SourceFormat))
+            .any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
             || self.extra.0.iter().any(|(_, v)| visit(v))
     }
 }
 
 impl ProcessEvent {
     fn any_text_impl(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
-        ProcessField::ALL.iter().any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
+        ProcessField::ALL
+            .iter()
+            .filter(|f| **f != ProcessField::SourceFormat)
+            .any(|f| matches!(self.get(*f), FieldValue::Str(s) if visit(s)))
             || self.extra.0.iter().any(|(_, v)| visit(v))
     }
 }

@@ -38,6 +38,7 @@ fn seed_rules(extra: &str) -> RuleSet {
         match r {
             crate::Rule::Detection(d) => set.detections.push(d),
             crate::Rule::Correlation(c) => set.correlations.push(c),
+            crate::Rule::Filter(f) => set.filters.push(f),
         }
     }
     set

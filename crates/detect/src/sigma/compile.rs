@@ -21,6 +21,9 @@ pub struct CompileOptions {
     /// Values of `expand` placeholders (`%Servers%` → `Servers`); a rule using a placeholder
     /// missing here is rejected.
     pub placeholders: HashMap<String, Vec<String>>,
+    /// Compile every rule for this event class instead of its log source's (e.g. `Json` to run
+    /// `process_creation` rules over raw Sysmon JSON with Sigma's own field names).
+    pub event_class: Option<EventClass>,
 }
 
 /// A compiled search identifier: OR over alternatives, each an AND of field tests.
@@ -40,9 +43,9 @@ pub(crate) struct Ctx<'a> {
     pub opts: &'a CompileOptions,
 }
 
-/// Compiles one search identifier's value.
-pub(crate) fn selection(ctx: &Ctx<'_>, name: &str, v: &Yaml) -> Result<Selection, RuleErrorKind> {
-    let at = format!("detection.{name}");
+/// Compiles one search identifier's value; `section` (`detection`, `filter`) prefixes error places.
+pub(crate) fn selection(ctx: &Ctx<'_>, section: &str, name: &str, v: &Yaml) -> Result<Selection, RuleErrorKind> {
+    let at = format!("{section}.{name}");
     let alts = match v {
         Yaml::Mapping(m) => vec![map(ctx, &at, m)?],
         Yaml::Sequence(items) if items.is_empty() => {
@@ -100,6 +103,9 @@ fn item(ctx: &Ctx<'_>, at: &str, field: Option<FieldId>, mods: &[&str], v: &Yaml
     if values.iter().any(|v| matches!(v, Yaml::Sequence(_) | Yaml::Mapping(_))) {
         return Err(RuleErrorKind::BadValue { at: at.into(), expected: "a value or a list of values" });
     }
+    if field.is_none() && matches!(m.kind, Kind::Cidr | Kind::Cmp(_)) {
+        return Err(bad("keywords take string or `re` values; this modifier needs a field name"));
+    }
     if field.is_none() && matches!(m.kind, Kind::Str) && m.transforms.is_empty() {
         m.transforms.push(Transform::Contains);
     }
@@ -116,6 +122,17 @@ fn item(ctx: &Ctx<'_>, at: &str, field: Option<FieldId>, mods: &[&str], v: &Yaml
                 return Err(bad("`exists` needs a field name"));
             }
             TestKind::Exists(want)
+        }
+        Kind::Time(part) => {
+            let values = values
+                .iter()
+                .map(|v| scalar_text(v).and_then(|t| t.trim().parse::<i64>().ok()))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| RuleErrorKind::BadValue { at: at.into(), expected: "whole numbers" })?;
+            if field.is_none() {
+                return Err(bad("time modifiers need a field name"));
+            }
+            TestKind::Time { part, values }
         }
         Kind::FieldRef => {
             let [Yaml::String(other)] = values.as_slice() else {
@@ -222,7 +239,7 @@ fn value_set(
                         );
                     }
                 }
-                Kind::Exists | Kind::FieldRef => {}
+                Kind::Exists | Kind::FieldRef | Kind::Time(_) => {}
             }
         }
     }

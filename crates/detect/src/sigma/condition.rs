@@ -19,8 +19,19 @@ pub(crate) enum Cond {
 }
 
 impl Cond {
+    /// The same condition with every selection index shifted by `by` (for filters appended to a
+    /// rule's selections).
+    pub(crate) fn shifted(self, by: usize) -> Cond {
+        match self {
+            Cond::Sel(i) => Cond::Sel(i + by),
+            Cond::Not(c) => Cond::Not(Box::new(c.shifted(by))),
+            Cond::And(cs) => Cond::And(cs.into_iter().map(|c| c.shifted(by)).collect()),
+            Cond::Or(cs) => Cond::Or(cs.into_iter().map(|c| c.shifted(by)).collect()),
+        }
+    }
+
     /// Evaluates with `sel(i)` giving the outcome of selection `i`; short-circuits.
-    pub(crate) fn eval(&self, sel: &mut dyn FnMut(usize) -> bool) -> bool {
+    pub(crate) fn eval<F: FnMut(usize) -> bool>(&self, sel: &mut F) -> bool {
         match self {
             Cond::Sel(i) => sel(*i),
             Cond::Not(c) => !c.eval(sel),

@@ -3,17 +3,19 @@
 //! allocating.
 //!
 //! What is rejected, with a located [`RuleError`]: unknown modifiers, nonsensical modifier
-//! combinations, time modifiers (`minute`, `hour`, ...), regular expressions the `regex` crate
+//! combinations, regular expressions the `regex` crate
 //! cannot run (look-around, back-references), `expand` placeholders without a value, Sigma v1
 //! aggregations in conditions, undefined identifiers and patterns matching nothing.
 
 mod compile;
 mod condition;
+mod filter;
 mod modifier;
 mod strset;
 mod test;
 
 pub use compile::CompileOptions;
+pub use filter::SigmaFilter;
 
 use crate::rule::{scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
 use compile::Selection;
@@ -27,11 +29,14 @@ use std::path::Path;
 pub struct DetectionRule {
     pub meta: RuleMeta,
     pub logsource: LogSource,
-    /// Events of this class are the ones the rule applies to (from [`LogSource::event_class`]).
+    /// Events of this class are the ones the rule applies to (from [`LogSource::event_class`],
+    /// unless [`CompileOptions::event_class`] overrides it).
     pub class: EventClass,
     names: Vec<String>,
     selections: Vec<Selection>,
     condition: Cond,
+    /// How many Sigma filters were ANDed on.
+    filters_applied: usize,
 }
 
 impl DetectionRule {
@@ -41,7 +46,7 @@ impl DetectionRule {
         let err = |kind| RuleError::new(file, Some(&meta.title), kind);
         let logsource = LogSource::from_yaml(doc.get("logsource"))
             .ok_or_else(|| err(RuleErrorKind::BadValue { at: "logsource".into(), expected: "a map" }))?;
-        let class = logsource.event_class();
+        let class = opts.event_class.unwrap_or_else(|| logsource.event_class());
         let detection = match doc.get("detection") {
             Some(Yaml::Mapping(m)) => m,
             Some(_) => return Err(err(RuleErrorKind::BadValue { at: "detection".into(), expected: "a map" })),
@@ -71,7 +76,7 @@ impl DetectionRule {
                 // Sigma v1: only meaningful with aggregations, which the condition rejects.
                 "timeframe" => {}
                 _ => {
-                    selections.push(compile::selection(&ctx, &name, v).map_err(err)?);
+                    selections.push(compile::selection(&ctx, "detection", &name, v).map_err(err)?);
                     names.push(name);
                 }
             }
@@ -82,7 +87,7 @@ impl DetectionRule {
         let mut conds =
             conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
         let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
-        Ok(DetectionRule { meta, logsource, class, names, selections, condition })
+        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0 })
     }
 
     /// Whether the event matches the rule's condition. Does not check the event's class: the
@@ -97,8 +102,25 @@ impl DetectionRule {
         self.names.iter().zip(&self.selections).filter(|(_, s)| s.eval(r)).map(|(n, _)| n.as_str()).collect()
     }
 
-    /// Names of the rule's search identifiers, in rule order.
+    /// How many Sigma filters were applied to the rule.
+    pub fn filters_applied(&self) -> usize {
+        self.filters_applied
+    }
+
+    /// Names of the rule's search identifiers, in rule order (applied filters' ones last, as
+    /// `_filter<N>_<name>`).
     pub fn selection_names(&self) -> &[String] {
         &self.names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine shares compiled rules across threads.
+    #[test]
+    fn rules_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::DetectionRule>();
+        check::<super::SigmaFilter>();
     }
 }

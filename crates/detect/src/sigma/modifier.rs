@@ -20,6 +20,19 @@ pub(crate) enum Kind {
     Cmp(CmpOp),
     Exists,
     FieldRef,
+    Time(TimePart),
+}
+
+/// A time modifier: which number to take from a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimePart {
+    Minute,
+    Hour,
+    Day,
+    /// ISO 8601 week number, 1 to 53.
+    Week,
+    Month,
+    Year,
 }
 
 /// `lt`, `lte`, `gt`, `gte`.
@@ -130,9 +143,12 @@ impl Mods {
                     _ => m.re_flags.2 = true,
                 },
                 "i" | "m" | "s" => return Err(ModError::Bad(format!("`{name}` is only allowed after `re`"))),
-                "minute" | "hour" | "day" | "week" | "month" | "year" => {
-                    return Err(ModError::Bad(format!("time modifier `{name}` is not supported")))
-                }
+                "minute" => set_kind(&mut m, Kind::Time(TimePart::Minute), name)?,
+                "hour" => set_kind(&mut m, Kind::Time(TimePart::Hour), name)?,
+                "day" => set_kind(&mut m, Kind::Time(TimePart::Day), name)?,
+                "week" => set_kind(&mut m, Kind::Time(TimePart::Week), name)?,
+                "month" => set_kind(&mut m, Kind::Time(TimePart::Month), name)?,
+                "year" => set_kind(&mut m, Kind::Time(TimePart::Year), name)?,
                 other => return Err(ModError::Unknown(other.to_string())),
             }
         }

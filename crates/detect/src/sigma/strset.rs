@@ -5,7 +5,8 @@
 //! allocate (substrings go through one `aho-corasick` automaton per field, exact values through a
 //! hash set when there are many). A pattern containing non-ASCII text compiles to a regular
 //! expression with Unicode simple case folding (`(?i)`), so both sides are folded (`ÄRGER` matches
-//! `ärger`). Globs (wildcards inside the text) also compile to anchored regular expressions.
+//! `ärger`). The one gap of the ASCII path: the Kelvin sign `K` and long `ſ`, which fold to ASCII
+//! `k` / `s`, do not equal ASCII patterns. Globs (wildcards inside the text) also compile to anchored regular expressions.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;

@@ -6,9 +6,9 @@
 //! `lt`/`gt`. Other values are matched as text; typed values are formatted into a stack buffer,
 //! never allocated. JSON arrays match if any element matches.
 
-use super::modifier::CmpOp;
+use super::modifier::{CmpOp, TimePart};
 use super::strset::StrSet;
-use event::{FieldId, FieldValue, QType, Rcode};
+use event::{FieldId, FieldValue, QType, Rcode, Timestamp};
 use regex::Regex;
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -71,6 +71,8 @@ pub(crate) enum TestKind {
     All(Vec<ValueSet>),
     /// `|exists: true/false`.
     Exists(bool),
+    /// `|minute`, `|hour`, ...: that part of the field's date (UTC) is one of the values.
+    Time { part: TimePart, values: Vec<i64> },
     /// `|fieldref`: equal (or contains/starts/ends with, per `op`) to another field's value.
     FieldRef { other: FieldId, op: RefOp, cased: bool },
 }
@@ -90,7 +92,8 @@ pub(crate) struct FieldTest {
     /// `None` for keyword search.
     pub field: Option<FieldId>,
     pub kind: TestKind,
-    /// `|neq`: the field is present and matches none of the values.
+    /// `|neq`: the field matches none of the values (a missing field does, as in pySigma, where
+    /// `neq` is the negated comparison).
     pub neq: bool,
 }
 
@@ -252,16 +255,56 @@ impl FieldTest {
             TestKind::Any(set) => set.matches(&v),
             TestKind::All(sets) => sets.iter().all(|s| s.matches(&v)),
             TestKind::Exists(want) => v.is_missing() != *want,
+            TestKind::Time { part, values } => {
+                let t = match v {
+                    FieldValue::Time(t) => Some(t),
+                    FieldValue::Str(s) => event::parse_time(s),
+                    _ => None,
+                };
+                t.is_some_and(|t| values.contains(&time_part(t, *part)))
+            }
             TestKind::FieldRef { other, op, cased } => {
                 let o = r.field(other);
                 with_text(&v, &mut |a| with_text(&o, &mut |b| ref_match(a, b, *op, *cased)))
             }
         };
-        if self.neq {
-            !matches!(v, FieldValue::Missing | FieldValue::Null) && !hit
+        hit != self.neq
+    }
+}
+
+/// The number a time modifier takes from a date (UTC).
+pub(crate) fn time_part(t: Timestamp, part: TimePart) -> i64 {
+    let (y, mo, d, h, mi, _, _) = t.to_civil();
+    match part {
+        TimePart::Minute => mi.into(),
+        TimePart::Hour => h.into(),
+        TimePart::Day => d.into(),
+        TimePart::Month => mo.into(),
+        TimePart::Year => y,
+        TimePart::Week => iso_week(t.secs().div_euclid(86_400), y),
+    }
+}
+
+/// ISO 8601 week number of the day `days` since 1970-01-01, which falls in year `y`.
+fn iso_week(days: i64, y: i64) -> i64 {
+    // 1970-01-01 was a Thursday (ISO weekday 4).
+    let weekday = (days + 3).rem_euclid(7) + 1;
+    let ordinal = days - event::days_from_civil(y, 1, 1) + 1;
+    let weeks_in = |y: i64| {
+        let p = |y: i64| (y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)).rem_euclid(7);
+        if p(y) == 4 || p(y - 1) == 3 {
+            53
         } else {
-            hit
+            52
         }
+    };
+    let w = (ordinal - weekday + 10).div_euclid(7);
+    if w < 1 {
+        weeks_in(y - 1)
+    } else if w > weeks_in(y) {
+        1
+    } else {
+        w
     }
 }
 
@@ -295,6 +338,16 @@ mod tests {
         assert!(Net::parse("0.0.0.0/0").unwrap().contains("203.0.113.9".parse().unwrap()));
         assert_eq!(Net::parse("10.0.0.0/33"), None);
         assert_eq!(Net::parse("10.0.0/8"), None);
+    }
+
+    #[test]
+    fn iso_weeks() {
+        let wk = |s: &str| time_part(Timestamp::parse_rfc3339(s).unwrap(), TimePart::Week);
+        assert_eq!(wk("2026-01-01T00:00:00Z"), 1);
+        assert_eq!(wk("2021-01-03T12:00:00Z"), 53);
+        assert_eq!(wk("2024-12-30T00:00:00Z"), 1);
+        assert_eq!(wk("2026-11-27T13:00:00Z"), 48);
+        assert_eq!(wk("2020-12-31T00:00:00Z"), 53);
     }
 
     #[test]
