@@ -303,7 +303,7 @@ impl Win {
                 }
                 if sliding {
                     s.queue.push_back((t, h));
-                    if s.queue.len() > 2 * s.seen.len() + 64 {
+                    if s.queue.len() > 4 * s.seen.len() + 1024 {
                         let mut live: Vec<(i64, u64)> = s.seen.iter().map(|(h, t)| (*t, *h)).collect();
                         live.sort_unstable();
                         s.queue.clear();
