@@ -127,6 +127,8 @@ pub(crate) struct Win {
     slots: Vec<SlotState>,
     rules_last: Vec<i64>,
     chain: Vec<i64>,
+    /// Sliding: events at or before this time have left the window.
+    cut: i64,
 }
 
 const NEVER: i64 = i64::MIN;
@@ -145,6 +147,7 @@ impl Win {
             slots: spec.slots.iter().map(|_| SlotState::default()).collect(),
             rules_last: vec![NEVER; spec.n_rules],
             chain: vec![NEVER; spec.n_rules],
+            cut: NEVER,
         }
     }
 
@@ -161,6 +164,7 @@ impl Win {
         }
         self.rules_last.fill(NEVER);
         self.chain.fill(NEVER);
+        self.cut = NEVER;
     }
 
     /// End of the current window, if one is open and decided or reported at its end.
@@ -299,8 +303,8 @@ impl Win {
                     s.seen.remove(&h);
                 }
             }
-            s.listed.retain(|(_, last, _)| *last > cut);
         }
+        self.cut = cut;
         if self.times.is_empty() {
             self.active = false;
         }
@@ -340,7 +344,7 @@ impl Win {
                 }
                 if sliding {
                     s.queue.push_back((t, h));
-                    if s.queue.len() > 2 * s.seen.len() + 64 {
+                    if s.queue.len() > 4 * s.seen.len() + 1024 {
                         let mut live: Vec<(i64, u64)> = s.seen.iter().map(|(h, t)| (*t, *h)).collect();
                         live.sort_unstable();
                         s.queue.clear();
@@ -351,8 +355,15 @@ impl Win {
             if sp.listed {
                 if let Some(e) = s.listed.iter_mut().find(|e| e.0 == h) {
                     e.1 = t;
-                } else if s.listed.len() < cfg.max_listed_values {
-                    s.listed.push((h, t, p.texts[i].clone()));
+                } else {
+                    if s.listed.len() >= cfg.max_listed_values && sliding {
+                        // Make room: values whose last sighting left the window.
+                        let cut = self.cut;
+                        s.listed.retain(|(_, last, _)| *last > cut);
+                    }
+                    if s.listed.len() < cfg.max_listed_values {
+                        s.listed.push((h, t, p.texts[i].clone()));
+                    }
                 }
             }
         }
@@ -369,13 +380,13 @@ impl Win {
 
     /// Evaluates every member; `cut`: events at or before it are outside the window.
     fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &[Box<str>]) -> Option<Firing> {
-        let rules_seen: Vec<usize> = (0..self.rules_last.len()).filter(|&i| self.rules_last[i] > cut).collect();
+        let n_seen = self.rules_last.iter().filter(|&&t| t > cut).count() as u64;
         let mut held = Vec::new();
         for (i, m) in spec.members.iter().enumerate() {
             let n = match m.kind {
                 CorrelationType::EventCount => self.count,
                 CorrelationType::ValueCount => m.slot.map_or(0, |s| self.slots[s].seen.len() as u64),
-                CorrelationType::Temporal => rules_seen.len() as u64,
+                CorrelationType::Temporal => n_seen,
                 CorrelationType::TemporalOrdered => {
                     let done = self.chain.last().is_some_and(|&c| c != NEVER && c > cut);
                     if done {
@@ -392,6 +403,8 @@ impl Win {
         if held.is_empty() {
             return None;
         }
+        let rules_seen: Vec<usize> = (0..self.rules_last.len()).filter(|&i| self.rules_last[i] > cut).collect();
+        let listed = |s: &SlotState| s.listed.iter().filter(|e| e.1 > cut).map(|e| e.2.clone()).collect();
         Some(Firing {
             group: key.iter().map(|k| k.to_string()).collect(),
             first: self.first,
@@ -399,7 +412,7 @@ impl Win {
             count: self.count,
             distinct: self.slots.iter().map(|s| s.seen.len() as u64).collect(),
             saturated: self.slots.iter().map(|s| s.saturated).collect(),
-            values: self.slots.iter().map(|s| s.listed.iter().map(|e| e.2.clone()).collect()).collect(),
+            values: self.slots.iter().map(listed).collect(),
             rules_seen,
             held,
             at_close,

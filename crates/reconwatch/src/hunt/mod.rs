@@ -87,12 +87,12 @@ pub fn run(args: HuntArgs) -> Result<()> {
 }
 
 fn engine_config(args: &HuntArgs, config: &Config) -> Result<EngineConfig> {
-    let mut cfg = EngineConfig::default();
-    cfg.window = match (args.window, config.hunt.window.as_deref()) {
+    let window = match (args.window, config.hunt.window.as_deref()) {
         (Some(WindowArg::Sliding), _) | (None, None | Some("sliding")) => WindowMode::Sliding,
         (Some(WindowArg::Tumbling), _) | (None, Some("tumbling")) => WindowMode::Tumbling,
         (None, Some(other)) => bail!("config: hunt.window must be `sliding` or `tumbling`, not `{other}`"),
     };
+    let mut cfg = EngineConfig { window, ..EngineConfig::default() };
     if let Some(l) = &config.hunt.lateness {
         cfg.lateness = parse_duration(l).context("config: hunt.lateness")?;
     }
