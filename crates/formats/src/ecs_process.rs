@@ -151,6 +151,10 @@ fn is_start(v: &Value) -> bool {
 }
 
 impl EventReader for EcsProcessReader {
+    fn ignored(&self) -> u64 {
+        self.skipped()
+    }
+
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
             let parsed = match self.lines.next_line(rejects)? {

@@ -76,6 +76,10 @@ pub struct HuntArgs {
     /// Time zone for logs whose timestamps carry none (Windows DNS debug log): UTC, +02:00, ...
     #[arg(long, value_name = "TZ")]
     pub timezone: Option<String>,
+    /// Server name (`Computer`) for logs that do not name their server, such as a plain BIND
+    /// query log; a syslog header's host name wins.
+    #[arg(long, value_name = "NAME")]
+    pub server: Option<String>,
     /// Do not print the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -254,6 +254,10 @@ impl AuditdReader {
 }
 
 impl EventReader for AuditdReader {
+    fn ignored(&self) -> u64 {
+        self.skipped()
+    }
+
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         while !self.eof {
             if let Some((p, why)) = self.feed(rejects)? {

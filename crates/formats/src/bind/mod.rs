@@ -134,6 +134,10 @@ fn step(line: &str, time: &TimeCtx, server: &str, out: &mut Event) -> Step {
 }
 
 impl EventReader for BindReader {
+    fn ignored(&self) -> u64 {
+        self.skipped()
+    }
+
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
             let Some(line) = self.lines.next_line(rejects)? else { return Ok(false) };

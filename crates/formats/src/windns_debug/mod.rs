@@ -133,6 +133,10 @@ fn is_details_start(l: &str) -> bool {
 }
 
 impl EventReader for WinDnsReader {
+    fn ignored(&self) -> u64 {
+        self.skipped()
+    }
+
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
             let Some(l) = self.lines.next_line(rejects)? else { return Ok(false) };

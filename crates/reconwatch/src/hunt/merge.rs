@@ -17,6 +17,13 @@ pub struct Input {
     pub rejected: u64,
 }
 
+impl Input {
+    /// Records the reader passed over by design (not events, not errors).
+    pub fn ignored(&self) -> u64 {
+        self.reader.ignored()
+    }
+}
+
 pub struct Merger {
     inputs: Vec<Input>,
     slots: Vec<Event>,

@@ -15,7 +15,7 @@ use formats::{ReadOptions, Rejects};
 use merge::{Input, Merger};
 use output::{Format, TableStyle};
 use std::io::{IsTerminal, Write};
-use summary::Summary;
+use summary::{InputSummary, Summary};
 
 pub fn run(args: HuntArgs) -> Result<()> {
     let config = match &args.config {
@@ -47,6 +47,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
 
     let mut opts = ReadOptions::default();
     opts.timezone = args.timezone.clone().or(config.hunt.timezone.clone());
+    opts.server = args.server.clone();
     let mut summary = Summary::default();
     let inputs = open_inputs(&args, &opts, &mut summary)?;
 
@@ -77,8 +78,17 @@ pub fn run(args: HuntArgs) -> Result<()> {
 
     // Newest first, as the seed's `sort by TimeGenerated desc`; ties in a stable, readable order.
     alerts.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.rule_title.cmp(&b.rule_title)));
-    summary.inputs =
-        merger.into_inputs().into_iter().map(|i| (i.name.to_string(), i.format, i.events, i.rejected)).collect();
+    summary.inputs = merger
+        .into_inputs()
+        .into_iter()
+        .map(|i| InputSummary {
+            ignored: i.ignored(),
+            name: i.name.to_string(),
+            format: i.format,
+            events: i.events,
+            rejected: i.rejected,
+        })
+        .collect();
     summary.rejects = rejects;
     summary.suppressed = tuning.report();
     summary.engine = Some(engine.stats());

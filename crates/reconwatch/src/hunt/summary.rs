@@ -8,10 +8,19 @@ use formats::Rejects;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// What was read from one input.
+pub struct InputSummary {
+    pub name: String,
+    pub format: &'static str,
+    pub events: u64,
+    pub rejected: u64,
+    /// Records that are not events by design (other log categories, other event types).
+    pub ignored: u64,
+}
+
 #[derive(Default)]
 pub struct Summary {
-    /// (input, format, events, rejected records)
-    pub inputs: Vec<(String, &'static str, u64, u64)>,
+    pub inputs: Vec<InputSummary>,
     /// Files inside directories whose format could not be told.
     pub skipped: Vec<String>,
     pub outside_time: u64,
@@ -31,7 +40,7 @@ impl Summary {
 
     pub fn print(&self, w: &mut dyn Write, color: bool) -> io::Result<()> {
         let (b, r) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-        let events: u64 = self.inputs.iter().map(|i| i.2).sum();
+        let events: u64 = self.inputs.iter().map(|i| i.events).sum();
         let alerts: u64 = self.alerts.values().sum();
         let suppressed: u64 = self.suppressed.iter().map(|s| s.count).sum();
         writeln!(w)?;
@@ -43,9 +52,14 @@ impl Summary {
         )?;
         if !self.inputs.is_empty() {
             writeln!(w, "  events read per input:")?;
-            let width = self.inputs.iter().map(|i| i.0.len()).max().unwrap_or(0);
-            for (name, format, n, rej) in &self.inputs {
-                writeln!(w, "    {name:<width$}  {format:<24} {n:>10} events  {rej:>6} rejected")?;
+            let width = self.inputs.iter().map(|i| i.name.len()).max().unwrap_or(0);
+            for i in &self.inputs {
+                let (name, format, n, rej) = (&i.name, i.format, i.events, i.rejected);
+                write!(w, "    {name:<width$}  {format:<20} {n:>10} events  {rej:>6} rejected")?;
+                if i.ignored > 0 {
+                    write!(w, "  {:>6} not events (ignored)", i.ignored)?;
+                }
+                writeln!(w)?;
             }
         }
         if self.outside_time > 0 {
