@@ -151,7 +151,15 @@ pub fn load_str_with(text: &str, file: &Path, opts: &CompileOptions) -> Result<V
 fn load_doc(doc: &Mapping, file: &Path, opts: &CompileOptions) -> Result<Rule, RuleError> {
     if let Some(body) = doc.get("correlation") {
         let meta = RuleMeta::from_yaml(doc, file)?;
-        return Ok(Rule::Correlation(RawCorrelation { meta, body: body.clone() }));
+        let mut body = body.clone();
+        // The specification puts `generate` at the top level; pySigma reads it inside
+        // `correlation:`. Both are honoured; the one inside wins when both are given.
+        if let (Some(g), Some(map)) = (doc.get("generate"), body.as_mapping_mut()) {
+            if !map.contains_key("generate") {
+                map.insert("generate".into(), g.clone());
+            }
+        }
+        return Ok(Rule::Correlation(RawCorrelation { meta, body }));
     }
     if doc.contains_key("filter") && !doc.contains_key("detection") {
         return SigmaFilter::from_yaml(doc, file).map(Rule::Filter);

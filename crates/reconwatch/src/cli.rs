@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Hunt through log files: run the rules over them and report the alerts.
-    Hunt(HuntArgs),
+    Hunt(Box<HuntArgs>),
     /// List, validate and test detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),

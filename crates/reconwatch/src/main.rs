@@ -14,7 +14,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
-        cli::Command::Hunt(args) => hunt::run(args).map(|()| ExitCode::SUCCESS),
+        cli::Command::Hunt(args) => hunt::run(*args).map(|()| ExitCode::SUCCESS),
         cli::Command::Rules(cmd) => rules_cmd::run(cmd),
         cli::Command::Formats => formats_cmd::run().map(|()| ExitCode::SUCCESS),
     };

@@ -161,6 +161,16 @@ fn generate_true_keeps_base_alerts_and_classes_route() {
 }
 
 #[test]
+fn generate_at_the_top_level_as_the_specification_writes_it() {
+    let extra = "---\ntitle: Zone transfers then more\nid: zt-chain\ngenerate: true\ncorrelation:\n  \
+                 type: event_count\n  rules: [zone_transfer]\n  group-by: [ClientIP]\n  timespan: 1h\n  \
+                 condition: {gte: 2}\n";
+    let mut e = Engine::new(seed_rules(extra), EngineConfig::default()).unwrap();
+    let evs = [dns(T0, "203.0.113.5", "AXFR", "a.example"), dns(T0 + S, "203.0.113.5", "AXFR", "a")];
+    assert_eq!(ids(&run(&mut e, &evs)), ["zt-1", "zt-1", "zt-chain"]);
+}
+
+#[test]
 fn chained_correlation_by_name() {
     // Enumeration burst (the merged bulk rules), then a zone transfer from the same client.
     let extra = "---\ntitle: Enumeration then zone transfer\nid: enum-then-axfr\nlevel: high\n\
