@@ -1,10 +1,12 @@
 //! reconwatch input formats. Each format is one module exposing a [`FormatSpec`]; [`registry`]
 //! lists them all and picks one by sniffing the content.
 
+pub mod dnstap;
 mod error;
 pub mod input;
 mod reader;
 pub mod registry;
+pub mod wire;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
