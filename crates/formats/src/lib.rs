@@ -4,6 +4,7 @@
 pub mod dnstap;
 mod error;
 pub mod input;
+pub mod pcap;
 mod reader;
 pub mod registry;
 pub mod wire;

@@ -20,6 +20,8 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
 pub static FORMATS: &[&FormatSpec] = &[
     &crate::dnstap::SPEC,
+    &crate::pcap::SPEC,
+    &crate::pcap::SPEC_NG,
 ];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
