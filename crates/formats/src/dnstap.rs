@@ -87,7 +87,11 @@ impl EventReader for DnstapReader {
                 Err(Ok(e)) => {
                     self.frame_no += 1;
                     let fatal = !e.recoverable();
-                    rejects.push(&self.source, self.frame_no, RecordError::Malformed { what: "frame stream", detail: e.to_string() });
+                    rejects.push(
+                        &self.source,
+                        self.frame_no,
+                        RecordError::Malformed { what: "frame stream", detail: e.to_string() },
+                    );
                     if fatal {
                         self.tail = Some(self.mapper.finish().into_iter());
                     }
@@ -107,7 +111,12 @@ impl EventReader for DnstapReader {
 
 /// Decodes one dnstap frame into `ev`; `Ok(false)` when it gives no event yet (a transfer
 /// message that does not end the transfer).
-pub fn map_frame(frame: &[u8], server: Option<&str>, mapper: &mut DnsMapper, ev: &mut DnsEvent) -> Result<bool, RecordError> {
+pub fn map_frame(
+    frame: &[u8],
+    server: Option<&str>,
+    mapper: &mut DnsMapper,
+    ev: &mut DnsEvent,
+) -> Result<bool, RecordError> {
     let bad = |what, e: &dyn std::fmt::Display| RecordError::Malformed { what, detail: e.to_string() };
     let d = dnstap_pb::decode(frame).map_err(|e| bad("dnstap protobuf", &e))?;
     let m = &d.message;

@@ -15,11 +15,11 @@
 //! reject, after which everything read so far is kept.
 
 use crate::registry::FormatSpec;
+use crate::wire::dns;
 use crate::wire::dnsmap::{DnsMapper, Meta};
 use crate::wire::ip::{self, Segment};
 use crate::wire::link::{self, Network};
 use crate::wire::tcp::{FlowId, Limits, Messages, Reassembler};
-use crate::wire::dns;
 use crate::{dns_slot, EventReader, InputError, ReadOptions, RecordError, Rejects, Source};
 use event::{DnsEvent, Event, Timestamp, Transport, NANOS_PER_SEC};
 use pcap_parser::pcapng::Block;
@@ -48,9 +48,9 @@ const MAX_BUF: usize = 64 * 1024 * 1024;
 
 fn sniff_pcap(head: &[u8]) -> u8 {
     match head.get(..4) {
-        Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x4d, 0x3c, 0xb2, 0xa1]) => {
-            100
-        }
+        Some(
+            [0xa1, 0xb2, 0xc3, 0xd4] | [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x4d, 0x3c, 0xb2, 0xa1],
+        ) => 100,
         _ => 0,
     }
 }
@@ -222,7 +222,9 @@ impl Decoder {
                 let units = u128::from(epb.ts_high) << 32 | u128::from(epb.ts_low);
                 let res = u128::from(iface.units_per_sec.max(1));
                 let ns = (units / res) * 1_000_000_000 + (units % res) * 1_000_000_000 / res;
-                let ns = i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(iface.offset_secs.saturating_mul(NANOS_PER_SEC));
+                let ns = i64::try_from(ns)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(iface.offset_secs.saturating_mul(NANOS_PER_SEC));
                 (iface.linktype, Timestamp(ns), &epb.data[..(epb.caplen as usize).min(epb.data.len())])
             }
             PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
@@ -260,7 +262,9 @@ impl Decoder {
             }
             Some(tcp) => {
                 self.seg = Some((id, Some(Transport::Tcp), time));
-                self.tcp.segment(id, tcp, seg.payload, self.packet_no, &mut self.msgs).map_err(|e| bad("TCP stream", &e))?;
+                self.tcp
+                    .segment(id, tcp, seg.payload, self.packet_no, &mut self.msgs)
+                    .map_err(|e| bad("TCP stream", &e))?;
             }
         }
         Ok(())
@@ -275,7 +279,11 @@ impl Decoder {
         let is_response = match dns::header(msg) {
             Ok(h) => h.is_response(),
             Err(e) => {
-                rejects.push(&self.source, self.packet_no, RecordError::Malformed { what: "DNS message", detail: e.to_string() });
+                rejects.push(
+                    &self.source,
+                    self.packet_no,
+                    RecordError::Malformed { what: "DNS message", detail: e.to_string() },
+                );
                 return false;
             }
         };
@@ -295,7 +303,11 @@ impl Decoder {
         match self.mapper.map(msg, &meta, is_response, ev) {
             Ok(filled) => filled,
             Err(e) => {
-                rejects.push(&self.source, self.packet_no, RecordError::Malformed { what: "DNS message", detail: e.to_string() });
+                rejects.push(
+                    &self.source,
+                    self.packet_no,
+                    RecordError::Malformed { what: "DNS message", detail: e.to_string() },
+                );
                 false
             }
         }

@@ -18,11 +18,7 @@ pub struct FormatSpec {
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Every format, in the order `reconwatch formats` lists them. Ties in sniffing go to the earlier.
-pub static FORMATS: &[&FormatSpec] = &[
-    &crate::dnstap::SPEC,
-    &crate::pcap::SPEC,
-    &crate::pcap::SPEC_NG,
-];
+pub static FORMATS: &[&FormatSpec] = &[&crate::dnstap::SPEC, &crate::pcap::SPEC, &crate::pcap::SPEC_NG];
 
 pub fn by_name(name: &str) -> Option<&'static FormatSpec> {
     FORMATS.iter().copied().find(|f| f.name.eq_ignore_ascii_case(name))

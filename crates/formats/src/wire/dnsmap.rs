@@ -114,8 +114,11 @@ impl DnsMapper {
                 out.transfer_bytes = Some(msg.len() as u64);
             }
             out.rcode = Some(rcode);
-            out.transfer =
-                Some(if matches!(rcode, Rcode::REFUSED | Rcode::NOTAUTH) { TransferOutcome::Denied } else { TransferOutcome::Failed });
+            out.transfer = Some(if matches!(rcode, Rcode::REFUSED | Rcode::NOTAUTH) {
+                TransferOutcome::Denied
+            } else {
+                TransferOutcome::Failed
+            });
             return Ok(true);
         }
         if !self.open.contains_key(&key) && self.open.len() >= MAX_OPEN_TRANSFERS {

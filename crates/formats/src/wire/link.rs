@@ -89,8 +89,7 @@ pub fn network(linktype: u32, frame: &[u8]) -> Result<Option<Network<'_>>, LinkE
         RAW | IPV4 | IPV6 | 12 | 14 => Ok(by_version(frame)),
         NULL | LOOP => {
             let h = frame.get(..4).ok_or(LinkError::Truncated("loopback"))?;
-            let family =
-                if linktype == LOOP { u32::from_be_bytes([h[0], h[1], h[2], h[3]]) } else { host_family(h) };
+            let family = if linktype == LOOP { u32::from_be_bytes([h[0], h[1], h[2], h[3]]) } else { host_family(h) };
             Ok(match family {
                 2 => Some(Network::V4(&frame[4..])),
                 24 | 28 | 30 => Some(Network::V6(&frame[4..])),

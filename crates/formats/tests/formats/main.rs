@@ -1,0 +1,2 @@
+mod dnstap;
+mod pcap;
