@@ -202,3 +202,32 @@ fn nanosecond_big_endian_pcap_and_sniffing() {
     assert!(formats::sniff(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]).is_some_and(|f| f.name == "pcap"));
     assert!(formats::sniff(&[0x4d, 0x3c, 0xb2, 0xa1]).is_some_and(|f| f.name == "pcap"));
 }
+
+/// Captures of tests/real_wire.rs (dumpcap pcapng and tcpdump pcap of the same traffic): a
+/// 68-record AXFR in three TCP messages for .7, REFUSED for .9.
+#[test]
+fn bind_capture_fixtures() {
+    use crate::dnstap::{kinds, query_list, real_run_queries};
+    for (file, fmt) in [("bind-9.18-axfr.pcapng", "pcapng"), ("bind-9.18-axfr.pcap", "pcap")] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcap").join(file);
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(formats::sniff(&bytes).map(|f| f.name), Some(fmt));
+        let (evs, rej) = read_all(bytes, None, &ReadOptions::default());
+        assert_eq!(rej.count, 0, "{file}: {:?}", rej.kept);
+        let k = kinds(&evs);
+        assert_eq!(
+            (k["query"], k["response"], k["transfer/completed"], k["transfer/denied"], k.len()),
+            (10, 8, 1, 1, 4),
+            "{file}"
+        );
+        assert_eq!(query_list(&evs), real_run_queries(), "{file}");
+        let done = evs.iter().find(|e| e.transfer == Some(TransferOutcome::Completed)).unwrap();
+        assert_eq!(
+            (done.client_ip, done.transfer_records, done.transport),
+            (Some(ip("198.51.100.7")), Some(68), Some(Transport::Tcp))
+        );
+        let denied = evs.iter().find(|e| e.transfer == Some(TransferOutcome::Denied)).unwrap();
+        assert_eq!((denied.client_ip, denied.rcode), (Some(ip("203.0.113.9")), Some(Rcode::REFUSED)));
+        assert!(evs.iter().all(|e| e.server_ip == Some(ip(SERVER))));
+    }
+}
