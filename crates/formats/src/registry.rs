@@ -11,6 +11,7 @@ pub struct FormatSpec {
     /// How sure (0 = not this format, 100 = certain) the format is of the first bytes of an
     /// input (up to [`SNIFF_BYTES`], already decompressed; may end mid-line).
     pub sniff: fn(&[u8]) -> u8,
+    #[allow(clippy::type_complexity)]
     pub open: fn(Source, &ReadOptions) -> Result<Box<dyn EventReader>, InputError>,
 }
 

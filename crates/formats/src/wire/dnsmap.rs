@@ -96,7 +96,8 @@ impl DnsMapper {
             id: s.header.id,
         };
         // Later messages of a transfer carry no question (RFC 5936 §2.2.1): match them by key.
-        if !is_xfr && !(q.is_none() && self.open.contains_key(&key)) {
+        let continues_transfer = q.is_none() && self.open.contains_key(&key);
+        if !is_xfr && !continues_transfer {
             fill(out, &self.name, DnsKind::Response);
             out.rcode = Some(rcode);
             out.answer_count = Some(s.answers);

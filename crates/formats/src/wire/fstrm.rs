@@ -71,6 +71,8 @@ pub struct FstrmReader<R> {
     max_frame: usize,
     content_type: &'static [u8],
     state: State,
+    /// Files end after STOP (bytes after it are an error); a socket stays open for FINISH.
+    drain_after_stop: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +84,21 @@ enum State {
 
 impl<R: BufRead> FstrmReader<R> {
     pub fn new(inner: R, content_type: &'static [u8], max_frame: usize) -> Self {
-        FstrmReader { inner, buf: Vec::with_capacity(4096), max_frame, content_type, state: State::Begin }
+        FstrmReader {
+            inner,
+            buf: Vec::with_capacity(4096),
+            max_frame,
+            content_type,
+            state: State::Begin,
+            drain_after_stop: true,
+        }
+    }
+
+    /// For a bidirectional stream after [`super::fstrm_bidi::accept`]: STOP ends the stream
+    /// without reading on (the sender waits for FINISH).
+    pub fn bidirectional(mut self) -> Self {
+        self.drain_after_stop = false;
+        self
     }
 
     /// The next data frame. `Err(Ok(e))` is a protocol error: if `e.recoverable()` the caller
@@ -108,7 +124,10 @@ impl<R: BufRead> FstrmReader<R> {
                 if ctype != CONTROL_STOP {
                     return Err(Ok(FstrmError::UnexpectedControl(ctype)));
                 }
-                let rest = io::copy(&mut (&mut self.inner).take(u64::MAX), &mut io::sink()).map_err(Err)?;
+                if !self.drain_after_stop {
+                    return Ok(Step::End);
+                }
+                let rest = io::copy(&mut self.inner, &mut io::sink()).map_err(Err)?;
                 if rest > 0 {
                     return Err(Ok(FstrmError::AfterStop(rest)));
                 }
@@ -124,11 +143,10 @@ impl<R: BufRead> FstrmReader<R> {
             }
             return Err(Ok(FstrmError::FrameTooLong { len, max: self.max_frame }));
         }
-        self.buf.clear();
-        let got = (&mut self.inner).take(len as u64).read_to_end(&mut self.buf).map_err(Err)?;
-        if got < len {
+        self.buf.resize(len, 0);
+        if let Err(e) = fill(&mut self.inner, &mut self.buf, "data frame") {
             self.state = State::Done;
-            return Err(Ok(FstrmError::Truncated("data frame")));
+            return Err(e);
         }
         Ok(Step::Data(&self.buf))
     }
@@ -143,7 +161,7 @@ impl<R: BufRead> FstrmReader<R> {
             return Err(Ok(FstrmError::MissingStart));
         }
         let fields = parse_control_fields(&self.buf[4..]).map_err(Ok)?;
-        if fields.is_empty() || fields.iter().any(|f| *f == self.content_type) {
+        if fields.is_empty() || fields.contains(&self.content_type) {
             return Ok(());
         }
         Err(Ok(FstrmError::ContentType(String::from_utf8_lossy(fields[0]).into_owned())))
@@ -158,11 +176,8 @@ impl<R: BufRead> FstrmReader<R> {
         if len < 4 {
             return Err(Ok(FstrmError::BadControl("shorter than its type")));
         }
-        self.buf.clear();
-        let got = (&mut self.inner).take(len as u64).read_to_end(&mut self.buf).map_err(Err)?;
-        if got < len {
-            return Err(Ok(FstrmError::Truncated("control frame")));
-        }
+        self.buf.resize(len, 0);
+        fill(&mut self.inner, &mut self.buf, "control frame")?;
         Ok(u32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]))
     }
 
@@ -180,6 +195,15 @@ impl<R: BufRead> FstrmReader<R> {
             }
         }
         Ok(Some(u32::from_be_bytes(b)))
+    }
+}
+
+/// Fills `buf` from `r`; an early end of input is a truncated `what`.
+fn fill<R: Read>(r: &mut R, buf: &mut [u8], what: &'static str) -> Result<(), Result<FstrmError, io::Error>> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(Ok(FstrmError::Truncated(what))),
+        Err(e) => Err(Err(e)),
     }
 }
 

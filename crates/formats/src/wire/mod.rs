@@ -7,6 +7,7 @@ pub mod dns;
 pub mod dnsmap;
 pub mod dnstap_pb;
 pub mod fstrm;
+pub mod fstrm_bidi;
 pub mod ip;
 pub mod link;
 pub mod tcp;

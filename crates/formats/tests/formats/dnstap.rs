@@ -171,7 +171,7 @@ fn every_message_type_maps_once_and_transfers_are_one_event() {
         assert_eq!(e.server_ip, Some(ip("192.0.2.53")));
         assert_eq!(e.server, "ns1.example.test");
         assert_eq!(e.source_format, "dnstap");
-        if t % 2 == 0 {
+        if t & 1 == 0 {
             assert_eq!((e.rcode, e.answer_count), (Some(Rcode::NOERROR), Some(2)));
             assert_eq!(e.time.0, (1_700_000_001 + t as i64) * 1_000_000_000 + 500);
         } else {
@@ -248,7 +248,7 @@ fn malformed_frames_are_counted_and_good_ones_kept() {
     );
 
     // No STOP frame.
-    let mut nostop = enc::fstrm_file(&[good.clone()]);
+    let mut nostop = enc::fstrm_file(std::slice::from_ref(&good));
     nostop.truncate(nostop.len() - 12);
     let (evs, rej) = read_all(nostop, Some("dnstap"), &ReadOptions::default());
     assert_eq!((evs.len(), rej.count), (1, 1));
@@ -338,4 +338,51 @@ fn bind_dnstap_fixture() {
         let (evs, rej) = read_all(full[..cut].to_vec(), Some("dnstap"), &ReadOptions::default());
         assert!(rej.count <= 1 && evs.len() <= 19, "cut {cut}");
     }
+}
+
+/// The live-socket handshake (READY → ACCEPT, START, frames, STOP → FINISH) over a socketpair,
+/// our receiver against a sender written from the Frame Streams spec.
+#[test]
+fn bidirectional_handshake_over_a_socketpair() {
+    use formats::wire::fstrm_bidi;
+    use std::io::{BufReader, Read, Write};
+    use std::os::unix::net::UnixStream;
+    let q = message(3, 0, Some(("live.test", 1)), &[]);
+    let f = frame(1, Some(&q), None, &[198, 51, 100, 7], 9);
+    let (mut sender, receiver) = UnixStream::pair().unwrap();
+    let frames = vec![f.clone(), f];
+    let peer = std::thread::spawn(move || {
+        let offer = [&b"protobuf:other"[..], fstrm::DNSTAP_CONTENT_TYPE];
+        let mut ready = fstrm::control_frame(fstrm::CONTROL_READY, Some(offer[0]));
+        let extra = fstrm::control_frame(0, Some(offer[1]));
+        ready.extend_from_slice(&extra[12..]); // a second content-type field
+        let body_len = (ready.len() - 8) as u32;
+        ready[4..8].copy_from_slice(&body_len.to_be_bytes());
+        sender.write_all(&ready).unwrap();
+        let mut accept = vec![0u8; 8 + 4 + 8 + fstrm::DNSTAP_CONTENT_TYPE.len()];
+        sender.read_exact(&mut accept).unwrap();
+        assert_eq!(accept, fstrm::control_frame(fstrm::CONTROL_ACCEPT, Some(fstrm::DNSTAP_CONTENT_TYPE)));
+        sender.write_all(&enc::fstrm_file(&frames)).unwrap();
+        let mut finish = [0u8; 12];
+        sender.read_exact(&mut finish).unwrap();
+        assert_eq!(finish.to_vec(), fstrm::control_frame(fstrm::CONTROL_FINISH, None));
+    });
+    fstrm_bidi::accept(&mut &receiver, fstrm::DNSTAP_CONTENT_TYPE).unwrap();
+    let mut r = fstrm::FstrmReader::new(BufReader::new(&receiver), fstrm::DNSTAP_CONTENT_TYPE, 1 << 16).bidirectional();
+    let mut names = Vec::new();
+    let mut name = String::new();
+    while let fstrm::Step::Data(d) = r.next_frame().unwrap() {
+        let m = formats::wire::dnstap_pb::decode(d).unwrap().message;
+        dns::parse(m.query_message.unwrap(), &mut name).unwrap();
+        names.push(name.clone());
+    }
+    assert_eq!(names, ["live.test", "live.test"]);
+    fstrm_bidi::finish(&mut &receiver).unwrap();
+    peer.join().unwrap();
+
+    // A sender offering only another content type is refused.
+    let (mut sender, receiver) = UnixStream::pair().unwrap();
+    sender.write_all(&fstrm::control_frame(fstrm::CONTROL_READY, Some(b"protobuf:other"))).unwrap();
+    let err = fstrm_bidi::accept(&mut &receiver, fstrm::DNSTAP_CONTENT_TYPE).unwrap_err().unwrap();
+    assert_eq!(err, fstrm::FstrmError::ContentType("protobuf:other".into()));
 }
