@@ -80,6 +80,8 @@ struct Iface {
 
 struct Decoder {
     source: Arc<str>,
+    /// `pcap` or `pcapng`, from the file header: the events' `source_format`.
+    format: &'static str,
     server: String,
     legacy_linktype: u32,
     legacy_nanos: bool,
@@ -105,6 +107,7 @@ impl PcapReader {
             inner,
             d: Decoder {
                 source: name,
+                format: "pcap",
                 server: opts.server.clone().unwrap_or_default(),
                 legacy_linktype: link::ETHERNET,
                 legacy_nanos: false,
@@ -190,6 +193,8 @@ impl Decoder {
     fn block(&mut self, block: PcapBlockOwned<'_>, rejects: &mut Rejects) {
         let (linktype, time, data) = match block {
             PcapBlockOwned::LegacyHeader(h) => {
+                self.format = SPEC.name;
+                self.mapper.set_source_format(SPEC.name);
                 self.legacy_linktype = h.network.0 as u32;
                 self.legacy_nanos = matches!(h.magic_number, 0xa1b2_3c4d | 0x4d3c_b2a1);
                 return;
@@ -201,6 +206,8 @@ impl Decoder {
                 (self.legacy_linktype, t, &b.data[..end])
             }
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                self.format = SPEC_NG.name;
+                self.mapper.set_source_format(SPEC_NG.name);
                 self.ifaces.clear();
                 return;
             }
@@ -298,7 +305,7 @@ impl Decoder {
             transport,
         };
         let ev = dns_slot(out);
-        ev.source_format = "pcap";
+        ev.source_format = self.format;
         ev.server.push_str(&self.server);
         match self.mapper.map(msg, &meta, is_response, ev) {
             Ok(filled) => filled,

@@ -64,6 +64,11 @@ impl DnsMapper {
         DnsMapper { source_format, name: String::new(), open: HashMap::new(), done: Vec::new() }
     }
 
+    /// The format named in events this mapper creates itself (transfers reported failed).
+    pub fn set_source_format(&mut self, source_format: &'static str) {
+        self.source_format = source_format;
+    }
+
     /// Decodes `msg` and fills `out` (already reset, `server`/`source_format` set by the caller)
     /// if it gives an event now. Returns `Ok(false)` for a transfer message that does not end
     /// the transfer. `is_response` says which side sent it (dnstap type, or the QR bit).

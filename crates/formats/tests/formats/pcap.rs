@@ -228,6 +228,6 @@ fn bind_capture_fixtures() {
         );
         let denied = evs.iter().find(|e| e.transfer == Some(TransferOutcome::Denied)).unwrap();
         assert_eq!((denied.client_ip, denied.rcode), (Some(ip("203.0.113.9")), Some(Rcode::REFUSED)));
-        assert!(evs.iter().all(|e| e.server_ip == Some(ip(SERVER))));
+        assert!(evs.iter().all(|e| e.server_ip == Some(ip(SERVER)) && e.source_format == fmt));
     }
 }
