@@ -231,3 +231,67 @@ fn bind_capture_fixtures() {
         assert!(evs.iter().all(|e| e.server_ip == Some(ip(SERVER)) && e.source_format == fmt));
     }
 }
+
+/// Lost TCP bytes, a connection reset mid-message, IPv6 extension headers and fragments, too
+/// many VLAN tags: each counted against its packet, the rest still read.
+#[test]
+fn tcp_gaps_resets_ipv6_extensions_and_vlan_limits() {
+    use formats::wire::ip::TcpInfo;
+    use formats::wire::tcp::{FlowId, Limits, Messages, Reassembler, TcpError};
+    let c = "198.51.100.7";
+    let m = tcp_framed(&message(1, 0, Some(("a.test", 1)), &[]));
+    let id = FlowId { src: ip(c), sport: 4000, dst: ip(SERVER), dport: 53 };
+    let seg = |seq: u32, syn: bool, rst: bool| TcpInfo { seq, syn, fin: false, rst };
+    let mut r = Reassembler::new(Limits { max_pending: 8, max_flows: 2 });
+    let mut out = Messages::default();
+    r.segment(id, seg(0, true, false), &[], 1, &mut out).unwrap();
+    // 20 bytes arrive 100 bytes ahead: more than the 8-byte pending limit, the flow is lost.
+    assert_eq!(r.segment(id, seg(101, false, false), &[0; 20], 2, &mut out), Err(TcpError::Gap(100)));
+    r.segment(id, seg(1, false, false), &m, 3, &mut out).unwrap();
+    assert!(out.is_empty(), "a broken flow yields nothing until its next SYN");
+    r.segment(id, seg(500, true, false), &[], 4, &mut out).unwrap();
+    r.segment(id, seg(501, false, false), &m, 5, &mut out).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out.get(0), Some(&m[2..]));
+    // Half a message, then RST.
+    assert_eq!(
+        r.segment(id, seg(501 + m.len() as u32, false, true), &m[..5], 6, &mut out),
+        Err(TcpError::EndedMidMessage(5))
+    );
+    // Too many flows: the least recently active one holding data is reported when dropped.
+    let fid = |p: u16| FlowId { src: ip(c), sport: p, dst: ip(SERVER), dport: 53 };
+    r.segment(fid(1), seg(0, true, false), &[0, 9, 1], 7, &mut out).unwrap();
+    r.segment(fid(2), seg(0, true, false), &[], 8, &mut out).unwrap();
+    assert_eq!(r.segment(fid(3), seg(0, true, false), &[], 9, &mut out), Err(TcpError::Evicted(3)));
+
+    // IPv6 with a hop-by-hop header is read; an IPv6 fragment and a 5-tag VLAN stack are rejected.
+    let q = message(2, 0, Some(("v6.test", 28)), &[]);
+    let plain = udp("2001:db8::7", "2001:db8::53", 1000, 53, &q);
+    let with_ext = |next: u8| {
+        let mut p = plain.clone();
+        let ext = [17, 0, 0, 0, 0, 0, 0, 0]; // next header UDP, length 0 (8 bytes)
+        let len = u16::from_be_bytes([p[4], p[5]]) + 8;
+        p[4..6].copy_from_slice(&len.to_be_bytes());
+        p[6] = next;
+        p.splice(40..40, ext);
+        p
+    };
+    let frames = vec![
+        ethernet(&with_ext(0), &[]),
+        ethernet(&with_ext(44), &[]),
+        ethernet(&plain, &[1, 2, 3, 4, 5]),
+        ethernet(&plain, &[1, 2, 3, 4]),
+    ];
+    let pkts: Vec<(u64, Vec<u8>)> = frames.into_iter().map(|f| (0, f)).collect();
+    let (evs, rej) = read_all(enc::pcap_file(link::ETHERNET, &pkts), Some("pcap"), &ReadOptions::default());
+    assert_eq!(evs.len(), 2);
+    assert!(evs.iter().all(|e| e.name == "v6.test" && e.client_ip == Some(ip("2001:db8::7"))));
+    let got: Vec<(u64, String)> = rej.kept.iter().map(|r| (r.location.line, r.error.to_string())).collect();
+    assert_eq!(
+        got,
+        [
+            (2, "malformed IPv6 packet: IP fragment (not reassembled)".to_string()),
+            (3, "malformed link layer: more than 4 VLAN tags".to_string()),
+        ]
+    );
+}
