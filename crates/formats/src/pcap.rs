@@ -163,6 +163,12 @@ impl EventReader for PcapReader {
                     inner.refill().map_err(|e| io::Error::other(format!("{e:?}")))?;
                 }
                 Err(PcapError::BufferTooSmall) => {
+                    // Grow only while the input really has more bytes: a header claiming a huge
+                    // block in a small file must not cost a huge buffer.
+                    inner.refill().map_err(|e| io::Error::other(format!("{e:?}")))?;
+                    if inner.reader_exhausted() {
+                        continue;
+                    }
                     let cap = inner.data().len().max(BUF) * 2;
                     if cap > MAX_BUF || !inner.grow(cap) {
                         d.packet_no += 1;

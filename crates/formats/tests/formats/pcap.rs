@@ -184,6 +184,15 @@ fn malformed_packets_are_counted_by_number_and_good_ones_kept() {
     let (evs, rej) = read_all(bytes, Some("pcap"), &ReadOptions::default());
     assert_eq!((evs.len(), rej.count), (1, 7));
     assert_eq!(rej.kept[6].error.to_string(), "malformed capture block: capture ends in the middle of a block");
+
+    // A record header claiming 100 MB in a small file: one reject, the packet before it kept.
+    let mut huge = enc::pcap_file(link::ETHERNET, &[(0, good.clone())]);
+    huge.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+    huge.extend_from_slice(&100_000_000u32.to_le_bytes());
+    huge.extend_from_slice(&100_000_000u32.to_le_bytes());
+    huge.extend_from_slice(&[0; 300_000]);
+    let (evs, rej) = read_all(huge, Some("pcap"), &ReadOptions::default());
+    assert_eq!((evs.len(), rej.count), (1, 1));
 }
 
 #[test]
