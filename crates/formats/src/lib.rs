@@ -4,6 +4,7 @@
 pub mod auditd;
 pub mod bind;
 mod coredns;
+pub mod dnstap;
 mod dnsutil;
 mod ecs;
 pub mod ecs_process;
@@ -13,6 +14,7 @@ pub mod json;
 mod jsonstream;
 mod jsonwalk;
 mod localtime;
+pub mod pcap;
 mod reader;
 pub mod registry;
 mod route53;
@@ -20,6 +22,7 @@ pub mod sentinel;
 mod suricata;
 pub mod windns_debug;
 pub mod windows;
+pub mod wire;
 mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};

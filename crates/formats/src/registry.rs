@@ -35,6 +35,10 @@ pub static FORMATS: &[&FormatSpec] = &[
     &crate::suricata::SPEC,
     &crate::ecs::SPEC,
     &crate::route53::SPEC,
+    // DNS on the wire: dnstap and packet captures.
+    &crate::dnstap::SPEC,
+    &crate::pcap::SPEC,
+    &crate::pcap::SPEC_NG,
     // Windows event logs: DNS Server, Sysmon, Security.
     &crate::windows::evtx::SPEC,
     &crate::windows::xml::SPEC,

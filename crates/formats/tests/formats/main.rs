@@ -4,9 +4,11 @@
 mod auditd;
 mod bind;
 mod coredns;
+mod dnstap;
 mod ecs;
 mod ecs_process;
 mod json;
+mod pcap;
 mod robust;
 mod route53;
 mod sensors;

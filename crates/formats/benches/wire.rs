@@ -1,0 +1,96 @@
+//! Events/s for the `dnstap` and `pcap` readers on generated inputs (50 000 query/response
+//! pairs each: 100 000 events), read from memory.
+
+#[path = "../tests/formats/enc.rs"]
+mod enc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use event::{DnsEvent, Event};
+use formats::wire::dnstap_pb::{encode, Message};
+use formats::{open_reader, ReadOptions, Rejects, Source};
+use std::hint::black_box;
+use std::io::Cursor;
+use std::net::IpAddr;
+
+const PAIRS: usize = 50_000;
+
+fn names(i: usize) -> String {
+    format!("host{}.sub{}.example.test", i % 977, i % 13)
+}
+
+fn dnstap_input() -> Vec<u8> {
+    let mut frames = Vec::with_capacity(2 * PAIRS);
+    for i in 0..PAIRS {
+        let n = names(i);
+        let q = enc::message(i as u16, enc::RD, Some((&n, 1)), &[]);
+        let r = enc::message(i as u16, enc::QR | enc::AA, Some((&n, 1)), &[enc::a([192, 0, 2, (i % 250) as u8])]);
+        let client = [198, 51, 100, (i % 250) as u8];
+        let mut m = Message {
+            mtype: Some(1),
+            socket_family: Some(1),
+            socket_protocol: Some(1),
+            query_address: Some(&client),
+            response_address: Some(&[192, 0, 2, 53]),
+            query_port: Some(40000),
+            response_port: Some(53),
+            query_time_sec: Some(1_700_000_000 + i as u64),
+            query_time_nsec: Some(1),
+            query_message: Some(&q),
+            ..Message::default()
+        };
+        frames.push(encode::dnstap(b"ns1", &m));
+        m.mtype = Some(2);
+        m.query_message = None;
+        m.response_time_sec = m.query_time_sec;
+        m.response_time_nsec = Some(2);
+        m.response_message = Some(&r);
+        frames.push(encode::dnstap(b"ns1", &m));
+    }
+    enc::fstrm_file(&frames)
+}
+
+fn pcap_input() -> Vec<u8> {
+    let server: IpAddr = "192.0.2.53".parse().unwrap();
+    let mut pkts = Vec::with_capacity(2 * PAIRS);
+    for i in 0..PAIRS {
+        let n = names(i);
+        let client: IpAddr = format!("198.51.100.{}", i % 250).parse().unwrap();
+        let q = enc::message(i as u16, enc::RD, Some((&n, 1)), &[]);
+        let r = enc::message(i as u16, enc::QR | enc::AA, Some((&n, 1)), &[enc::a([192, 0, 2, 1])]);
+        let qp = enc::ip_packet(client, server, 40000, 53, &enc::L4::Udp(&q));
+        let rp = enc::ip_packet(server, client, 53, 40000, &enc::L4::Udp(&r));
+        pkts.push((i as u64 * 10, enc::ethernet(&qp, &[])));
+        pkts.push((i as u64 * 10 + 5, enc::ethernet(&rp, &[])));
+    }
+    enc::pcap_file(1, &pkts)
+}
+
+fn read_count(bytes: &[u8], format: &str) -> u64 {
+    let src = Source { name: "bench".into(), path: None, reader: Box::new(Cursor::new(bytes.to_vec())) };
+    let (_, mut r) = open_reader(src, Some(format), &ReadOptions::default()).unwrap();
+    let mut out = Event::Dns(DnsEvent::default());
+    let mut rejects = Rejects::default();
+    let mut n = 0;
+    while r.read(&mut out, &mut rejects).unwrap() {
+        n += 1;
+        black_box(&out);
+    }
+    assert_eq!(rejects.count, 0);
+    n
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("wire");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(2 * PAIRS as u64));
+    let tap = dnstap_input();
+    assert_eq!(read_count(&tap, "dnstap"), 2 * PAIRS as u64);
+    g.bench_function("dnstap_file", |b| b.iter(|| read_count(&tap, "dnstap")));
+    let cap = pcap_input();
+    assert_eq!(read_count(&cap, "pcap"), 2 * PAIRS as u64);
+    g.bench_function("pcap_file", |b| b.iter(|| read_count(&cap, "pcap")));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
