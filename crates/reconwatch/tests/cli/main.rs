@@ -4,6 +4,7 @@
 mod boundaries;
 mod differential;
 mod examples;
+mod outcome;
 mod usage;
 
 use serde_json::Value;
