@@ -5,6 +5,7 @@ mod boundaries;
 mod differential;
 mod examples;
 mod outcome;
+mod scenario;
 mod usage;
 
 use serde_json::Value;
