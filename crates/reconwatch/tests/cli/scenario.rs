@@ -158,3 +158,23 @@ fn fixtures_are_what_make_py_writes() {
         assert!(want == have, "{} is stale: run python3 {DIR}/make.py", case.file);
     }
 }
+
+/// The README's "Input formats" table lists what `reconwatch formats` prints, in the same order.
+#[test]
+fn readme_formats_table_matches_reconwatch_formats() {
+    let out = run(&["formats"]);
+    assert!(out.status.success());
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme.split("## Input formats").nth(1).expect("README has an Input formats section");
+    let section = section.split("\n## ").next().unwrap_or_default();
+    let table: Vec<String> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next().map(str::to_string))
+        .collect();
+    assert_eq!(table, listed);
+}
