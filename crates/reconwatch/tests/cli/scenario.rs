@@ -35,6 +35,8 @@ struct Case {
     format: &'static str,
     /// Events read: the summary's count.
     events: u64,
+    /// Extra arguments (the time zone of formats written in local time).
+    args: &'static [&'static str],
     /// The format carries the AXFR queries (all but Route 53 Resolver).
     has_transfers: bool,
     /// ResultCode of the zone-transfer alert.
@@ -48,24 +50,34 @@ fn cases() -> Vec<Case> {
     let c = |file, format, events, has_transfers, result_code: Value, transfer: &Value| Case {
         file,
         format,
+        args: &[],
         events,
         has_transfers,
         result_code,
         transfer: transfer.clone(),
     };
     let (r, n) = (json!("REFUSED"), Value::Null);
+    let local = |mut c: Case| {
+        c.args = &["--timezone", "+01:00"];
+        c
+    };
     vec![
         c("dnsevents.csv", "sentinel-csv", 76, true, r.clone(), &n),
         // 76 queries + the denied line + AXFR started/ended for the secondary.
         c("bind.log", "bind", 79, true, n.clone(), &denied),
+        // Syslog names the server itself (dns1), stamped in local time.
+        local(c("bind-syslog.log", "bind", 79, true, n.clone(), &denied)),
         // A Rcv and a Snd line per query (the header's 24 lines are counted as ignored).
         c("windns-debug.log", "windns-debug", 152, true, n.clone(), &n),
+        local(c("windns-debug-de.log", "windns-debug", 152, true, n.clone(), &n)),
         // 256 + 257/258 per query; AXFR: 256 + 270 + 271.
         c("dns-analytical.xml", "winevent-xml", 154, true, n.clone(), &denied),
         c("winlogbeat.ndjson", "winlogbeat-json", 154, true, n.clone(), &denied),
         c("zeek-dns.log", "zeek-dns", 76, true, r.clone(), &n),
         c("zeek-dns.json", "zeek-dns", 76, true, r.clone(), &n),
+        c("zeek-dns-iso.json", "zeek-dns", 76, true, r.clone(), &n),
         c("eve.json", "suricata-eve", 152, true, n.clone(), &n),
+        c("eve-v3.json", "suricata-eve", 152, true, n.clone(), &n),
         c("route53-resolver.jsonl", "route53-resolver", 74, false, n.clone(), &n),
         c("coredns.log", "coredns", 76, true, r.clone(), &n),
         c("packetbeat.ndjson", "ecs-dns", 76, true, r, &n),
@@ -95,11 +107,14 @@ fn expected(has_transfers: bool) -> Vec<Value> {
 }
 
 /// Hunts one file (format sniffed), returning its alerts and the summary.
-fn hunt_file(file: &str) -> (Vec<Value>, String) {
+fn hunt_file(file: &str, extra: &[&str]) -> (Vec<Value>, String) {
     let path = format!("{DIR}/{file}");
     // --server names the server for the formats that do not (BIND, debug log, Zeek, CoreDNS, Route 53);
     // the others name it "dns1" themselves, and --server does not change that.
-    let out = run(&["hunt", "--format", "jsonl", "--server", "dns1", &path]);
+    let mut args = vec!["hunt", "--format", "jsonl", "--server", "dns1"];
+    args.extend_from_slice(extra);
+    args.push(&path);
+    let out = run(&args);
     assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
     let alerts = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -112,7 +127,7 @@ fn hunt_file(file: &str) -> (Vec<Value>, String) {
 fn every_format_gives_the_same_alerts() {
     let mut seen: Vec<(&str, Vec<Value>)> = Vec::new();
     for case in cases() {
-        let (alerts, summary) = hunt_file(case.file);
+        let (alerts, summary) = hunt_file(case.file, case.args);
         let got: Vec<Value> = alerts.iter().map(projection).collect();
         assert_eq!(got, expected(case.has_transfers), "{}: alerts", case.file);
 
@@ -137,6 +152,17 @@ fn every_format_gives_the_same_alerts() {
         let want: Vec<&Value> =
             reference.iter().filter(|a| *file != "route53-resolver.jsonl" || a["AlertType"] != ZONE).collect();
         assert_eq!(got.iter().collect::<Vec<_>>(), want, "{file} differs from {first}");
+    }
+}
+
+/// The burst sits inside one 10-minute bin, so the seed's tumbling bins give the same alerts in every format.
+#[test]
+fn tumbling_windows_agree() {
+    for case in cases() {
+        let mut args = vec!["--window", "tumbling"];
+        args.extend_from_slice(case.args);
+        let (alerts, _) = hunt_file(case.file, &args);
+        assert_eq!(alerts.iter().map(projection).collect::<Vec<_>>(), expected(case.has_transfers), "{}", case.file);
     }
 }
 
