@@ -15,7 +15,8 @@
 //! server's `rcode` and `reason` where it logged them). When both records carry the client's
 //! source port (BIND does), the port must match too, which tells apart several transfers from one client
 //! in the same second. A final outcome (completed, denied, failed) replaces "started"; the first final
-//! outcome wins. An alert whose query type is neither AXFR nor IXFR (the seed also flags ANY) is not joined.
+//! outcome wins, and a later one goes to the latest other query still without one. An alert whose query type is
+//! neither AXFR nor IXFR (the seed also flags ANY) is not joined.
 //!
 //! Memory is bounded: alerts wait at most `within` (in event time) for their outcome, outcomes wait at most
 //! `within` for their query, and each queue holds at most [`CAP`] entries (the oldest leave first).
@@ -87,6 +88,8 @@ struct Waiting {
     time: Timestamp,
     /// Index of the alert in the hunt's alert list.
     alert: usize,
+    /// The rule's `within`.
+    within: i64,
     final_seen: bool,
 }
 
@@ -143,18 +146,20 @@ impl OutcomeJoin {
             rcode: d.rcode.map(|r| r.to_string()),
             reason: d.extra.get("Reason").map(str::to_string),
         };
-        // The latest waiting alert whose query this outcome can answer.
+        // The latest waiting alert, still without a final outcome, whose query this outcome can answer.
         let target = self.waiting.iter_mut().rev().find(|w| {
-            w.key.matches(&seen.key) && seen.time.0 >= w.time.0 - SKEW && seen.time.0 <= w.time.0 + self.horizon
+            !w.final_seen
+                && w.key.matches(&seen.key)
+                && seen.time.0 >= w.time.0 - SKEW
+                && seen.time.0 <= w.time.0 + w.within
         });
         match target {
-            Some(w) if !w.final_seen => {
+            Some(w) => {
                 w.final_seen = outcome != TransferOutcome::Started;
                 if let Some(a) = alerts.get_mut(w.alert) {
                     set_evidence(a, seen.evidence());
                 }
             }
-            Some(_) => {}
             None => {
                 if self.seen.len() >= CAP {
                     self.seen.pop_front();
@@ -197,7 +202,7 @@ impl OutcomeJoin {
             if self.waiting.len() >= CAP {
                 self.waiting.pop_front();
             }
-            self.waiting.push_back(Waiting { key, time, alert: idx, final_seen });
+            self.waiting.push_back(Waiting { key, time, alert: idx, within, final_seen });
         }
     }
 
@@ -315,6 +320,29 @@ mod tests {
         j.on_event(&outcome(101, "198.51.100.7", 2000, TransferOutcome::Denied, None), &mut alerts);
         assert_eq!(transfer(&alerts[0]), Some(&json!({"outcome": "completed", "records": 9})));
         assert_eq!(transfer(&alerts[1]), Some(&json!({"outcome": "denied"})));
+    }
+
+    #[test]
+    fn without_ports_each_query_gets_one_final_outcome() {
+        let (mut j, mut alerts) = (join(), Vec::new());
+        for _ in 0..2 {
+            let mut d = dns(100, DnsKind::Query, "203.0.113.9", 0, "example.test");
+            d.client_port = None;
+            let ev = Event::Dns(d.clone());
+            alerts.push(alert_for(&d));
+            let from = alerts.len() - 1;
+            j.on_alerts(&ev, &mut alerts, from);
+        }
+        for _ in 0..2 {
+            let Event::Dns(mut d) = outcome(100, "203.0.113.9", 0, TransferOutcome::Denied, None) else {
+                unreachable!()
+            };
+            d.client_port = None;
+            j.on_event(&Event::Dns(d), &mut alerts);
+        }
+        assert_eq!(transfer(&alerts[0]), Some(&json!({"outcome": "denied"})));
+        assert_eq!(transfer(&alerts[1]), Some(&json!({"outcome": "denied"})));
+        assert!(j.seen.is_empty(), "both outcomes were used");
     }
 
     #[test]
