@@ -366,6 +366,26 @@ mod tests {
         assert_eq!(j.seen.len(), 1, "older unmatched outcomes expired");
     }
 
+    fn from_rule(reconwatch: &str) -> Result<OutcomeJoin> {
+        let text = format!(
+            "title: T\nid: r1\nlogsource: {{category: dns}}\ndetection:\n  s: {{QueryType: AXFR}}\n  \
+             condition: s\nreconwatch: {reconwatch}\n"
+        );
+        let rules = detect::load_str(&text, std::path::Path::new("t.yml")).expect("rule loads");
+        let set = detect::RuleSet::from_rules(rules);
+        OutcomeJoin::new(set.metas())
+    }
+
+    #[test]
+    fn rules_opt_in_with_a_duration() {
+        let j = from_rule("{transfer_outcome: {within: 90s}}").unwrap();
+        assert_eq!((j.rules, j.horizon), (vec![("r1".to_string(), 90 * NANOS_PER_SEC)], 90 * NANOS_PER_SEC));
+        assert!(!from_rule("{alert_type: X}").unwrap().active());
+        let e = from_rule("{transfer_outcome: {within: soon}}").unwrap_err();
+        assert!(format!("{e:#}").contains("rule `T`: reconwatch.transfer_outcome.within"), "{e:#}");
+        assert!(from_rule("{transfer_outcome: yes}").is_err());
+    }
+
     #[test]
     fn queues_are_capped() {
         let (mut j, mut alerts) = (join(), Vec::new());
