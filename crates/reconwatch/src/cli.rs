@@ -15,6 +15,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Hunt through log files: run the rules over them and report the alerts.
     Hunt(Box<HuntArgs>),

@@ -1,6 +1,7 @@
 //! `reconwatch hunt`: read inputs, run the rules, report the alerts and a summary.
 
 mod merge;
+mod outcome;
 mod summary;
 
 use crate::cli::{FormatArg, HuntArgs, WindowArg};
@@ -31,6 +32,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
             )
         })?;
     let engine_cfg = engine_config(&args, &config)?;
+    let mut join = outcome::OutcomeJoin::new(rules.set.metas())?;
     let mut engine = Engine::new(rules.set, engine_cfg).map_err(|errs| {
         anyhow::anyhow!(
             "rules cannot run:\n  {}",
@@ -68,9 +70,12 @@ pub fn run(args: HuntArgs) -> Result<()> {
             summary.outside_time += 1;
             continue;
         }
+        join.on_event(ev, &mut alerts);
         engine.process(ev, &mut fired);
         if !fired.is_empty() {
+            let from = alerts.len();
             keep(&mut fired, &mut tuning, &mut alerts);
+            join.on_alerts(ev, &mut alerts, from);
         }
     }
     engine.finish(&mut fired);

@@ -4,6 +4,8 @@
 mod boundaries;
 mod differential;
 mod examples;
+mod outcome;
+mod scenario;
 mod usage;
 
 use serde_json::Value;
