@@ -280,6 +280,31 @@ fn real_auditd_capture_each_tool_run_alerts_once_wrappers_never() {
     }
 }
 
+/// tests/fixtures/endpoint/wrappers-auditd.log, captured here by capture-wrappers.sh: the tools
+/// started through `sudo timeout`, `env … timeout`, `sh -c "timeout …"` and `nice python3`, dig and
+/// nslookup by full path, and benign dig, nslookup and python; 27 successful execs in all.
+#[rustfmt::skip]
+const WRAPPED_ALERTS: &[(&str, &str, &str, &str, &str)] = &[
+    (EXT, "2026-11-27T14:28:10.859Z", "python3.11", "/usr/bin/python3 /usr/bin/dnsrecon -d example.test -n 127.0.0.1 -t std", "timeout"),
+    (EXT, "2026-11-27T14:28:30.887Z", "python3.11", "/usr/bin/python3 /usr/bin/fierce --domain example.test --dns-servers 127.0.0.1", "timeout"),
+    (EXT, "2026-11-27T14:28:50.903Z", "perl", "/usr/bin/perl /usr/bin/dnsenum --dnsserver 127.0.0.1 --noreverse example.test", "timeout"),
+    (EXT, "2026-11-27T14:29:10.919Z", "python3.11", "python3 /usr/bin/dnsrecon -d example.test -n 127.0.0.1 -t std", ""),
+    // The seed flags `dig +short` on purpose; invoked by path, auditd's FileName is still the image's name.
+    (SEED, "2026-11-27T14:30:23.567Z", "dig", "/usr/bin/dig +short www.example.test @127.0.0.1", ""),
+    (SEED, "2026-11-27T14:30:23.687Z", "nslookup", "/usr/bin/nslookup -type=mx example.test 127.0.0.1", ""),
+];
+
+#[test]
+fn real_auditd_capture_through_sudo_env_sh_and_nice_alerts_once_per_tool() {
+    let path = "crates/reconwatch/tests/fixtures/endpoint/wrappers-auditd.log";
+    let raw = std::fs::read_to_string(root().join(path)).expect("wrappers-auditd.log");
+    for wrapper in [r#"a0="sudo" a1="timeout""#, r#"a0="env" a1="LC_ALL=C""#, r#"a0="sh" a1="-c""#, r#"a0="nice""#] {
+        assert!(raw.contains(wrapper), "{wrapper}");
+    }
+    let alerts = hunt_all(path, 27);
+    assert_eq!(tuples(&alerts), owned(WRAPPED_ALERTS));
+}
+
 #[test]
 fn the_same_executions_as_sysmon_4688_winlogbeat_and_csv_raise_the_same_alerts() {
     for (format, alerts) in hunt_renderings("real", REAL) {
