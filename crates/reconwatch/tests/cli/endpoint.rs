@@ -444,3 +444,70 @@ fn extended_rule_repeats_the_seed_conditions_verbatim() {
     assert_eq!(ext["reconwatch"]["risk_score"], seed["reconwatch"]["risk_score"]);
     assert_eq!(ext["reconwatch"]["allow"], seed["reconwatch"]["allow"]);
 }
+
+#[test]
+fn no_execution_ever_raises_two_alerts() {
+    // Every FileName × command line pair, one row (and one timestamp) each: at most one alert per
+    // row, and both rules really fire on this mix.
+    let files = [
+        "dig",
+        "DIG",
+        "dig.exe",
+        "/usr/bin/dig",
+        "nslookup",
+        "NSLOOKUP.EXE",
+        r"C:\Windows\System32\nslookup.exe",
+        "python",
+        "python3",
+        "Python.exe",
+        "python3.11",
+        "pythonw.exe",
+        "py.exe",
+        "perl",
+        "ruby",
+        "node.exe",
+        "powershell.exe",
+        "pwsh",
+        "dnsrecon",
+        "fierce.py",
+        "timeout",
+        "sudo",
+        "sh",
+        "cmd.exe",
+        "env",
+    ];
+    let cmds = [
+        "x axfr @ns1 example.com",
+        "x +short www.example.com",
+        "x -type=any example.com",
+        "x ls -d example.com",
+        "x /usr/bin/dnsrecon -d example.com",
+        r"x C:\tools\fierce\fierce.py --domain example.com",
+        "x /usr/bin/dnsenum example.com",
+        "x dnsenum.pl example.com",
+        "x -m knockpy example.com",
+        "x dnsrecon.ps1 -Domain example.com",
+        "x -c \"Resolve-DnsName example.com -Type MX\"",
+        "x timeout 60 dnsrecon -d example.com",
+        "x www.example.com",
+        "x -c print(1)",
+        "x mydnsrecon.py",
+    ];
+    let mut csv = String::from("Timestamp,DeviceName,AccountName,FileName,ProcessCommandLine\n");
+    let mut n = 0;
+    for f in files {
+        for c in cmds {
+            csv += &format!("2026-11-27T10:{:02}:{:02}Z,h{n},u,{},{}\n", n / 60, n % 60, csv_field(f), csv_field(c));
+            n += 1;
+        }
+    }
+    let d = TempDir::new("pairs");
+    let alerts = hunt_all(&d.write("DeviceProcessEvents.csv", &csv), n);
+    let mut hosts: Vec<&str> = alerts.iter().map(|a| a["DeviceName"].as_str().unwrap()).collect();
+    hosts.sort();
+    let before = hosts.len();
+    hosts.dedup();
+    assert_eq!(hosts.len(), before, "some execution raised two alerts");
+    let count = |t: &str| alerts.iter().filter(|a| a["RuleTitle"] == t).count();
+    assert!(count(SEED) > 20 && count(EXT) > 20, "seed {} extended {}", count(SEED), count(EXT));
+}
