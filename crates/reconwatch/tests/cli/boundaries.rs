@@ -202,6 +202,8 @@ fn tool_file_names_and_dig_terms() {
         csv += &format!("2026-11-27T10:00:{i:02}Z,HOST{i},u,{file},{cmd}\n");
     }
     let alerts = hunt(&[&d.write("DeviceProcessEvents.csv", &csv)]);
+    // The seed's branch 3 only: rules/endpoint's extended rule catches dig.exe and python3.11 on purpose.
+    let alerts: Vec<_> = alerts.into_iter().filter(|a| a["RuleId"] == "d759daaf-7180-44d6-add7-c5076abea7a3").collect();
     let mut got: Vec<String> = alerts.iter().map(|a| a["ProcessCommandLine"].as_str().unwrap().to_string()).collect();
     got.sort();
     let mut want: Vec<String> = cases.iter().filter(|c| c.2).map(|c| c.1.to_string()).collect();

@@ -42,7 +42,9 @@ fn tumbling_alerts_equal_duckdb_running_the_seed() {
         assert!(out.status.success(), "oracle failed: {}", String::from_utf8_lossy(&out.stderr));
         let expected: Vec<Value> = serde_json::from_slice(&std::fs::read(d.0.join("expected.json")).unwrap()).unwrap();
         let (dns, procs) = (d.0.join("DnsEvents.csv"), d.0.join("DeviceProcessEvents.csv"));
-        let got = hunt(&["--window", "tumbling", &dns.to_string_lossy(), &procs.to_string_lossy()]);
+        let mut got = hunt(&["--window", "tumbling", &dns.to_string_lossy(), &procs.to_string_lossy()]);
+        // The seed only: the extended endpoint rule (rules/endpoint, tested in endpoint.rs) adds alerts by design.
+        got.retain(|a| a["RuleTitle"] != "DNS Enumeration Tool Execution on Endpoint (extended)");
         let mut want: Vec<String> = expected.iter().map(key).collect();
         let mut have: Vec<String> = got.iter().map(key).collect();
         want.sort();

@@ -3,6 +3,7 @@
 
 mod boundaries;
 mod differential;
+mod endpoint;
 mod examples;
 mod outcome;
 mod scenario;
