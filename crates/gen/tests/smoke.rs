@@ -26,7 +26,7 @@ fn reconwatch() -> PathBuf {
     let me = Path::new(env!("CARGO_BIN_EXE_reconwatch-gen"));
     let release = me.parent().is_some_and(|p| p.ends_with("release"));
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "--quiet", "-p", "reconwatch", "--bin", "reconwatch"]).current_dir(root());
+    cmd.args(["build", "--quiet", "--locked", "-p", "reconwatch", "--bin", "reconwatch"]).current_dir(root());
     if release {
         cmd.arg("--release");
     }
