@@ -14,10 +14,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-// Parsed once per run: the size difference between the subcommands costs nothing (clippy 1.95 lint).
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
-#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Hunt through log files: run the rules over them and report the alerts.
     Hunt(Box<HuntArgs>),
