@@ -5,6 +5,7 @@ mod assign;
 mod dns;
 mod field;
 mod json;
+mod net;
 mod process;
 mod time;
 
@@ -12,6 +13,7 @@ pub use assign::{parse_ip, parse_time, AssignError};
 pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 pub use field::{DnsField, FieldId, FieldValue, ProcessField, Record};
 pub use json::JsonEvent;
+pub use net::IpNet;
 pub use process::{file_name_of, ProcessEvent};
 pub use time::{civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC};
 

@@ -14,39 +14,7 @@ use std::fmt::Write;
 use std::net::IpAddr;
 
 /// An IP network from a `cidr` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Net {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl Net {
-    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address (a host network).
-    pub(crate) fn parse(s: &str) -> Option<Net> {
-        let (a, p) = s.trim().split_once('/').map_or((s.trim(), None), |(a, p)| (a, Some(p)));
-        let addr: IpAddr = a.parse().ok()?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match p {
-            None => max,
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
-        };
-        Some(Net { addr: addr.to_canonical(), prefix })
-    }
-
-    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
-    }
-}
+pub(crate) use event::IpNet as Net;
 
 /// An OR over compiled values of one field key.
 #[derive(Debug, Clone, Default)]
