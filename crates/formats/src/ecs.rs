@@ -19,10 +19,9 @@
 //! `host.name`, `agent.hostname`, in that order. Unmapped leaves go to `extra` by dotted path.
 
 use crate::dnsutil;
-use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, JsonLines, Outcome, Val};
-use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
+use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Outcome, ParsedLines, Val};
+use crate::{dns_slot, EventReader, FormatSpec, InputError, ReadOptions, RecordError, Source};
 use event::{DnsKind, Event};
-use std::io;
 
 pub static SPEC: FormatSpec = FormatSpec {
     name: "ecs-dns",
@@ -46,22 +45,7 @@ fn sniff(head: &[u8]) -> u8 {
 }
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
-    Ok(Box::new(EcsReader { j: JsonLines::new(LineReader::new(source, opts)), server: opts.server.clone() }))
-}
-
-pub struct EcsReader {
-    j: JsonLines,
-    server: Option<String>,
-}
-
-impl EventReader for EcsReader {
-    fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
-        let EcsReader { j, server } = self;
-        j.next(rejects, |line, path| parse(line, path, out, server.as_deref()))
-    }
-    fn ignored(&self) -> u64 {
-        self.j.ignored
-    }
+    Ok(ParsedLines::open(source, opts, parse))
 }
 
 #[derive(Default)]

@@ -5,8 +5,8 @@
 //! `dns.question.name`), strings borrowed from the line unless they hold escapes. Array elements
 //! share the array's path; after an array ends the callback also gets [`Val::Len`] for it.
 
-use crate::{LineReader, RecordError, Rejects};
-use event::{parse_ip, parse_time, Extra, Timestamp};
+use crate::{EventReader, LineReader, ReadOptions, RecordError, Rejects, Source};
+use event::{parse_ip, parse_time, Event, Extra, Timestamp};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -264,6 +264,32 @@ impl JsonLines {
                 }
             }
         }
+    }
+}
+
+/// Maps one JSON line to an event: a JSON-lines DNS format's parser, given the `--server` name.
+pub type LineParser = fn(&str, &mut String, &mut Event, Option<&str>) -> Result<Outcome, RecordError>;
+
+/// The reader of a JSON-lines format that needs nothing beyond its line parser (ECS, Route 53).
+pub struct ParsedLines {
+    j: JsonLines,
+    server: Option<String>,
+    parse: LineParser,
+}
+
+impl ParsedLines {
+    pub fn open(source: Source, opts: &ReadOptions, parse: LineParser) -> Box<dyn EventReader> {
+        Box::new(ParsedLines { j: JsonLines::new(LineReader::new(source, opts)), server: opts.server.clone(), parse })
+    }
+}
+
+impl EventReader for ParsedLines {
+    fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
+        let ParsedLines { j, server, parse } = self;
+        j.next(rejects, |line, path| parse(line, path, out, server.as_deref()))
+    }
+    fn ignored(&self) -> u64 {
+        self.j.ignored
     }
 }
 

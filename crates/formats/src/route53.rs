@@ -13,10 +13,9 @@
 //! region, `srcids.instance`, firewall fields, answer data) is kept in `extra` by dotted path.
 
 use crate::dnsutil;
-use crate::jsonwalk::{first_line, has_key, push_extra, walk, JsonLines, Outcome, Val};
-use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
+use crate::jsonwalk::{first_line, has_key, push_extra, walk, Outcome, ParsedLines, Val};
+use crate::{dns_slot, EventReader, FormatSpec, InputError, ReadOptions, RecordError, Source};
 use event::{DnsKind, Event};
-use std::io;
 
 pub static SPEC: FormatSpec = FormatSpec {
     name: "route53-resolver",
@@ -37,22 +36,7 @@ fn sniff(head: &[u8]) -> u8 {
 }
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
-    Ok(Box::new(Route53Reader { j: JsonLines::new(LineReader::new(source, opts)), server: opts.server.clone() }))
-}
-
-pub struct Route53Reader {
-    j: JsonLines,
-    server: Option<String>,
-}
-
-impl EventReader for Route53Reader {
-    fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
-        let Route53Reader { j, server } = self;
-        j.next(rejects, |line, path| parse(line, path, out, server.as_deref()))
-    }
-    fn ignored(&self) -> u64 {
-        self.j.ignored
-    }
+    Ok(ParsedLines::open(source, opts, parse))
 }
 
 #[derive(Default)]
