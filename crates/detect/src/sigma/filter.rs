@@ -118,6 +118,7 @@ impl DetectionRule {
         self.selections.extend(sels);
         let old = std::mem::replace(&mut self.condition, condition::Cond::Or(Vec::new()));
         self.condition = condition::Cond::And(vec![old, cond]);
+        self.gate = super::gate::QTypeGate::of(&self.condition, &self.selections);
         self.filters_applied += 1;
         Ok(true)
     }

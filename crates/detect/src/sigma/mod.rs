@@ -12,6 +12,7 @@
 mod compile;
 mod condition;
 mod filter;
+mod gate;
 mod modifier;
 mod strset;
 mod test;
@@ -23,6 +24,7 @@ use crate::rule::{resolve_field, scalar_text, LogSource, RuleError, RuleErrorKin
 use compile::Selection;
 use condition::Cond;
 use event::{EventClass, FieldId, Record};
+use gate::QTypeGate;
 use serde_yaml::{Mapping, Value as Yaml};
 use std::path::Path;
 
@@ -41,6 +43,8 @@ pub struct DetectionRule {
     filters_applied: usize,
     /// `fields:` resolved for [`DetectionRule::event_fields`].
     field_ids: Vec<(String, FieldId)>,
+    /// Skips events whose query type the condition rules out (see `gate.rs`).
+    gate: Option<QTypeGate>,
 }
 
 impl DetectionRule {
@@ -92,12 +96,21 @@ impl DetectionRule {
             conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
         let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
         let field_ids = meta.fields.iter().map(|f| (f.clone(), resolve_field(class, f))).collect();
-        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0, field_ids })
+        let gate = QTypeGate::of(&condition, &selections);
+        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0, field_ids, gate })
     }
 
     /// Whether the event matches the rule's condition. Does not check the event's class: the
     /// caller routes events by [`DetectionRule::class`].
     pub fn matches<R: Record + ?Sized>(&self, r: &R) -> bool {
+        if self.gate.as_ref().is_some_and(|g| !g.admits(r)) {
+            return false;
+        }
+        self.matches_without_gate(r)
+    }
+
+    /// The condition walked in full, with no pre-check.
+    fn matches_without_gate<R: Record + ?Sized>(&self, r: &R) -> bool {
         self.condition.eval(&mut |i| self.selections[i].eval(r))
     }
 
