@@ -2,7 +2,7 @@
 //! at build time) and users' rule files.
 
 use anyhow::{bail, Result};
-use detect::RuleSet;
+use detect::{RuleError, RuleSet};
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -20,12 +20,9 @@ pub fn load_rules(builtin: bool, extra: &[PathBuf]) -> Result<Rules> {
     let mut set = RuleSet::default();
     let mut errors = Vec::new();
     if builtin {
-        for (name, text) in BUILTIN.iter().filter(|(n, _)| !is_test_file(n)) {
-            match detect::load_str(text, &Path::new("rules").join(name)) {
-                Ok(rules) => set.extend(RuleSet::from_rules(rules)),
-                Err(e) => errors.extend(e),
-            }
-        }
+        let (s, e) = load_builtin();
+        set.extend(s);
+        errors.extend(e);
     }
     if !extra.is_empty() {
         let (s, e) = detect::load_paths(extra);
@@ -44,6 +41,19 @@ pub fn load_rules(builtin: bool, extra: &[PathBuf]) -> Result<Rules> {
     }
     let allow = set.metas().map(|m| (m.id.clone(), m.allow_lists())).collect();
     Ok(Rules { set, allow })
+}
+
+/// The built-in rules (embedded from `rules/`), with every problem instead of stopping at one.
+pub fn load_builtin() -> (RuleSet, Vec<RuleError>) {
+    let mut set = RuleSet::default();
+    let mut errors = Vec::new();
+    for (name, text) in BUILTIN.iter().filter(|(n, _)| !is_test_file(n)) {
+        match detect::load_str(text, &Path::new("rules").join(name)) {
+            Ok(rules) => set.extend(RuleSet::from_rules(rules)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    (set, errors)
 }
 
 pub fn is_test_file(name: &str) -> bool {

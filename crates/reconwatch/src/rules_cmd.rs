@@ -1,10 +1,10 @@
 //! `reconwatch rules list | validate | test`: without a path they work on the built-in rules.
 
 use crate::cli::RulesCommand;
-use crate::rules::{is_test_file, load_rules, BUILTIN};
+use crate::rules::{is_test_file, load_builtin, load_rules, BUILTIN};
 use anyhow::Result;
 use detect::testcases::{parse_tests, run_paths, run_tests, Report};
-use detect::{EngineConfig, RuleSet};
+use detect::EngineConfig;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,19 +41,7 @@ fn list(paths: &[PathBuf]) -> Result<ExitCode> {
 }
 
 fn validate(paths: &[PathBuf]) -> Result<ExitCode> {
-    let (set, errors) = if paths.is_empty() {
-        let mut set = RuleSet::default();
-        let mut errors = Vec::new();
-        for (name, text) in BUILTIN.iter().filter(|(n, _)| !is_test_file(n)) {
-            match detect::load_str(text, &Path::new("rules").join(name)) {
-                Ok(r) => set.extend(RuleSet::from_rules(r)),
-                Err(e) => errors.extend(e),
-            }
-        }
-        (set, errors)
-    } else {
-        detect::load_paths(paths)
-    };
+    let (set, errors) = if paths.is_empty() { load_builtin() } else { detect::load_paths(paths) };
     // A set that loads must also build: correlation references, merge groups, field names.
     let build_errors = if errors.is_empty() {
         detect::Engine::new(set.clone(), EngineConfig::default()).err().unwrap_or_default()
