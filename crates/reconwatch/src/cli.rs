@@ -80,6 +80,13 @@ pub struct HuntArgs {
     /// query log; a syslog header's host name wins.
     #[arg(long, value_name = "NAME")]
     pub server: Option<String>,
+    /// Parsing threads [default: the config's `hunt.threads`, else every available core]. 1 reads
+    /// everything on one thread; alerts are the same for any number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Nominal chunk size when a large file is split between threads (for tests).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub chunk_bytes: Option<u64>,
     /// Do not print the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -27,6 +27,8 @@ pub struct HuntConfig {
     pub max_groups: Option<usize>,
     /// Most distinct values kept per group.
     pub max_values_per_group: Option<usize>,
+    /// Parsing threads (0 or absent: every available core; 1: no threads).
+    pub threads: Option<usize>,
     /// Time zone for logs whose timestamps carry none.
     pub timezone: Option<String>,
 }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 /// One opened input and what was read from it.
 pub struct Input {
     pub name: Arc<str>,
+    /// The file, for inputs that are files (a parallel hunt may split it).
+    pub path: Option<std::path::PathBuf>,
     pub format: &'static str,
     pub reader: Box<dyn EventReader>,
     pub events: u64,
@@ -114,7 +116,7 @@ mod tests {
     }
 
     fn input(name: &str, items: Vec<Result<i64, &'static str>>) -> Input {
-        Input { name: name.into(), format: "test", reader: Box::new(Fixed(items)), events: 0, rejected: 0 }
+        Input { name: name.into(), path: None, format: "test", reader: Box::new(Fixed(items)), events: 0, rejected: 0 }
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! `reconwatch hunt`: read inputs, run the rules, report the alerts and a summary.
 
+mod chunk;
 mod merge;
 mod outcome;
+mod parallel;
 mod summary;
+mod worker;
 
 use crate::cli::{FormatArg, HuntArgs, WindowArg};
 use crate::config::{parse_duration, Config};
@@ -52,6 +55,8 @@ pub fn run(args: HuntArgs) -> Result<()> {
     opts.server = args.server.clone();
     let mut summary = Summary::default();
     let inputs = open_inputs(&args, &opts, &mut summary)?;
+    let threads = parallel::Threads::new(args.threads.or(config.hunt.threads), args.chunk_bytes);
+    let inputs = if threads.threads > 1 { parallel::start(inputs, threads, &opts)? } else { inputs };
 
     let mut rejects = Rejects::default();
     let mut merger = Merger::new(inputs, &mut rejects);
@@ -143,6 +148,10 @@ fn open_inputs(args: &HuntArgs, opts: &ReadOptions, summary: &mut Summary) -> Re
         match formats::open_reader(source, args.input_format.as_deref(), opts) {
             Ok((spec, reader)) => inputs.push(Input {
                 name: path.display_name().into(),
+                path: match &path {
+                    InputPath::File(p) => Some(p.clone()),
+                    InputPath::Stdin => None,
+                },
                 format: spec.name,
                 reader,
                 events: 0,

@@ -6,6 +6,7 @@ mod differential;
 mod endpoint;
 mod examples;
 mod outcome;
+mod parallel;
 mod scenario;
 mod usage;
 

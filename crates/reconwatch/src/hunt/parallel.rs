@@ -1,0 +1,287 @@
+//! Parallel hunting: inputs are parsed in worker threads while this thread merges their events
+//! in time order and runs the engine, exactly as the single-threaded path does.
+//!
+//! Every input becomes a [`Stream`], an [`EventReader`] fed by its workers, so the merge and the
+//! engine are unchanged and see the very same event sequence: a split file's chunks are read
+//! back in file order, so the stream equals what one reader of the whole file would give. Hence
+//! the alerts are identical to `--threads 1` by construction, out-of-order events included.
+//!
+//! Memory stays bounded: each worker owns one bounded channel of batches (about one chunk of
+//! events for a split file) and one chunk buffer.
+
+use super::chunk::{self, SplitKind};
+use super::merge::Input;
+use super::worker::{self, Msg, Pipe, Plan};
+use anyhow::{Context, Result};
+use event::Event;
+use formats::input::{self, InputPath};
+use formats::{EventReader, ReadOptions, Reject, Rejects};
+use std::collections::VecDeque;
+use std::io;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+
+/// How a hunt uses threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Threads {
+    /// Parsing threads in all (1 = no threads: the single-threaded path).
+    pub threads: usize,
+    /// Nominal size of a chunk of a split file.
+    pub chunk_bytes: u64,
+}
+
+impl Threads {
+    /// From `--threads` or the config's `hunt.threads` (0 or absent: every available core).
+    pub fn new(threads: Option<usize>, chunk_bytes: Option<u64>) -> Threads {
+        let all = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = threads.filter(|&n| n > 0).unwrap_or_else(all);
+        Threads { threads, chunk_bytes: chunk_bytes.unwrap_or(1 << 20).max(1) }
+    }
+}
+
+/// Batches in flight per worker of a whole input, besides the one it fills and the one being
+/// consumed.
+const DEPTH: usize = 4;
+/// The shortest line a split file's queue is sized for: a chunk's workers must be able to get
+/// about a chunk ahead, because its chunks are consumed in turn (while the consumer reads chunk
+/// `k`, the workers of `k + 1 ..` fill their queues); a smaller queue would serialise them.
+const MIN_LINE: u64 = 48;
+/// Events in flight over all workers, which sets the batch size.
+const EVENTS_IN_FLIGHT: usize = 64 * 1024;
+
+/// Hands each input to worker threads; returns the inputs with their readers replaced by
+/// streams. A plain (uncompressed) file of a line-oriented format, larger than two chunks, is
+/// split when there are more threads than inputs.
+pub fn start(inputs: Vec<Input>, cfg: Threads, opts: &ReadOptions) -> Result<Vec<Input>> {
+    let per_input = (cfg.threads / inputs.len().max(1)).max(1) as u64;
+    let mut plans = Vec::with_capacity(inputs.len());
+    for i in &inputs {
+        plans.push(if per_input > 1 { plan(i, cfg.chunk_bytes, opts)? } else { None });
+    }
+    let workers: u64 = plans.iter().map(|p| if p.is_some() { per_input } else { 1 }).sum();
+    let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, 512);
+    let mut out = Vec::with_capacity(inputs.len());
+    for (mut input, plan) in inputs.into_iter().zip(plans) {
+        let mut stream = Stream::new(plan.clone());
+        match plan {
+            Some(plan) => {
+                input.reader = Box::new(NoReader);
+                let of = per_input.min(plan.chunks);
+                let depth = DEPTH.max((plan.chunk_bytes / (batch as u64 * MIN_LINE)) as usize);
+                for w in 0..of {
+                    let plan = plan.clone();
+                    stream.spawn(&input.name, batch, depth, move |pipe| worker::run_chunks(plan, w, of, pipe))?;
+                }
+            }
+            None => {
+                let reader = std::mem::replace(&mut input.reader, Box::new(NoReader));
+                stream.spawn(&input.name, batch, DEPTH, move |pipe| worker::run_whole(reader, pipe))?;
+            }
+        }
+        input.reader = Box::new(stream);
+        out.push(input);
+    }
+    Ok(out)
+}
+
+/// The split plan for an input, if it can and should be split.
+fn plan(i: &Input, chunk_bytes: u64, opts: &ReadOptions) -> Result<Option<Arc<Plan>>> {
+    let (Some(path), Some(kind)) = (&i.path, SplitKind::of_format(i.format)) else { return Ok(None) };
+    let spec = formats::by_name(i.format).context("a format opened by name is in the registry")?;
+    let len = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?.len();
+    let chunk_bytes = chunk_bytes.max(1);
+    if len < 2 * chunk_bytes {
+        return Ok(None);
+    }
+    let (head, _) = input::peek(input::open(&InputPath::File(path.clone()))?, 64 * 1024)
+        .with_context(|| format!("{}", path.display()))?;
+    if !chunk::is_plain(path, &head).with_context(|| format!("{}", path.display()))? {
+        return Ok(None);
+    }
+    let Some((prefix, prefix_lines)) = chunk::prefix(kind, &head) else { return Ok(None) };
+    Ok(Some(Arc::new(Plan {
+        path: path.clone(),
+        name: i.name.clone(),
+        spec,
+        opts: opts.clone(),
+        kind,
+        prefix,
+        prefix_lines,
+        len,
+        chunk_bytes,
+        chunks: len.div_ceil(chunk_bytes),
+    })))
+}
+
+/// Stands in for a reader handed to a worker.
+struct NoReader;
+
+impl EventReader for NoReader {
+    fn read(&mut self, _: &mut Event, _: &mut Rejects) -> io::Result<bool> {
+        Ok(false)
+    }
+}
+
+/// One input's events as its workers send them, chunk after chunk in file order.
+pub struct Stream {
+    rx: Vec<Receiver<Msg>>,
+    back: Vec<Sender<Vec<Event>>>,
+    plan: Option<Arc<Plan>>,
+    /// The chunk being read, the newlines before it, the `Begin` scan of it.
+    chunk: u64,
+    lines_before: u64,
+    scan: chunk::Scan,
+    /// The batch being read: its events, and its kept rejects by the event they came before,
+    /// with the shift of their line numbers.
+    events: Vec<Event>,
+    len: usize,
+    pos: usize,
+    pending: VecDeque<(u32, Reject)>,
+    shift: i64,
+    ignored: u64,
+    done: bool,
+    /// After a chunk that cannot be parsed on its own: the rest of the file, read here, and the
+    /// shift of its line numbers.
+    fallback: Option<(Box<dyn EventReader>, i64)>,
+}
+
+impl Stream {
+    fn new(plan: Option<Arc<Plan>>) -> Stream {
+        Stream {
+            rx: Vec::new(),
+            back: Vec::new(),
+            plan,
+            chunk: 0,
+            lines_before: 0,
+            scan: chunk::Scan::default(),
+            events: Vec::new(),
+            len: 0,
+            pos: 0,
+            pending: VecDeque::new(),
+            shift: 0,
+            ignored: 0,
+            done: false,
+            fallback: None,
+        }
+    }
+
+    fn spawn(&mut self, name: &str, batch: usize, depth: usize, run: impl FnOnce(Pipe) + Send + 'static) -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel(depth);
+        let (back_tx, back) = mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("read {name}"))
+            .spawn(move || run(Pipe { tx, back, batch }))
+            .context("cannot start a reader thread")?;
+        self.rx.push(rx);
+        self.back.push(back_tx);
+        Ok(())
+    }
+
+    fn chunks(&self) -> u64 {
+        self.plan.as_ref().map_or(1, |p| p.chunks)
+    }
+
+    /// Whether the chunk just begun cannot be parsed apart from the one before it.
+    fn must_fall_back(&self, scan: &chunk::Scan) -> bool {
+        self.plan.as_ref().is_some_and(|p| match p.kind {
+            SplitKind::Lines => false,
+            SplitKind::Csv => scan.odd_quotes,
+            SplitKind::Zeek => scan.zeek_header,
+        })
+    }
+
+    /// Stops the workers and reads the rest of the file, from the current chunk, on this thread.
+    fn fall_back(&mut self) -> io::Result<()> {
+        self.stop_workers();
+        let plan = self.plan.as_ref().expect("only split files fall back");
+        let shift = plan.line_shift(self.chunk, self.lines_before);
+        self.fallback = Some((plan.open_from(self.chunk)?, shift));
+        Ok(())
+    }
+
+    /// Drops this end of the channels: each worker stops at its next send. (Not joined: one
+    /// may be blocked reading standard input, and it holds nothing that needs cleaning up.)
+    fn stop_workers(&mut self) {
+        self.rx.clear();
+        self.back.clear();
+    }
+
+    fn take_rejects(from: Rejects, shift: i64, into: &mut Rejects) {
+        into.count += from.count - from.kept.len() as u64;
+        for r in from.kept {
+            push_shifted(r, shift, into);
+        }
+    }
+
+    /// Reports the current batch's rejects found before the event about to be handed out.
+    fn flush_rejects(&mut self, into: &mut Rejects) {
+        while self.pending.front().is_some_and(|(at, _)| *at as usize <= self.pos) {
+            let (_, r) = self.pending.pop_front().expect("just looked");
+            push_shifted(r, self.shift, into);
+        }
+    }
+}
+
+fn push_shifted(mut r: Reject, shift: i64, into: &mut Rejects) {
+    r.location.line = (r.location.line as i64 + shift).max(0) as u64;
+    into.count += 1;
+    if into.kept.len() < into.keep {
+        into.kept.push(r);
+    }
+}
+
+impl EventReader for Stream {
+    fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
+        loop {
+            if let Some((reader, shift)) = &mut self.fallback {
+                let mut local = Rejects::default();
+                let got = reader.read(out, &mut local);
+                Self::take_rejects(local, *shift, rejects);
+                return got;
+            }
+            self.flush_rejects(rejects);
+            if self.pos < self.len {
+                std::mem::swap(out, &mut self.events[self.pos]);
+                self.pos += 1;
+                return Ok(true);
+            }
+            if self.done {
+                return Ok(false);
+            }
+            let w = (self.chunk % self.rx.len() as u64) as usize;
+            if !self.events.is_empty() {
+                let _ = self.back[w].send(std::mem::take(&mut self.events));
+            }
+            let msg = self.rx[w].recv().map_err(|_| io::Error::other("a reader thread stopped unexpectedly"))?;
+            match msg {
+                Msg::Begin(scan) => {
+                    if self.must_fall_back(&scan) {
+                        self.fall_back()?;
+                    }
+                    self.scan = scan;
+                }
+                Msg::Batch(b) => {
+                    self.shift = self.plan.as_ref().map_or(0, |p| p.line_shift(self.chunk, self.lines_before));
+                    // Rejects beyond those kept are only counted.
+                    rejects.count += b.rejects.count - b.rejects.kept.len() as u64;
+                    self.pending = b.at.into_iter().zip(b.rejects.kept).collect();
+                    (self.events, self.len, self.pos) = (b.events, b.len, 0);
+                }
+                Msg::End { ignored } => {
+                    self.ignored += ignored;
+                    self.lines_before += self.scan.lines;
+                    self.chunk += 1;
+                    self.done = self.chunk == self.chunks();
+                }
+                Msg::Failed(e) => {
+                    self.done = true;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn ignored(&self) -> u64 {
+        self.ignored + self.fallback.as_ref().map_or(0, |(r, _)| r.ignored())
+    }
+}

@@ -1,0 +1,179 @@
+//! The parsing threads of a parallel hunt. A worker runs one reader (a whole input) or a share of
+//! a split file's chunks (chunks `w`, `w + W`, `w + 2W`, ... for worker `w` of `W`), and sends
+//! its events in batches over a bounded channel; the batches come back empty for reuse, so
+//! event allocations circulate instead of being made per event.
+
+use super::chunk::{self, Scan, SharedBytes, SplitKind};
+use event::{Event, Timestamp};
+use formats::{EventReader, FormatSpec, ReadOptions, Rejects, Source};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+
+/// What a worker tells the consumer, per chunk: `Begin`, then `Batch`es, then `End` (or
+/// `Failed`). A whole input is one chunk.
+pub enum Msg {
+    Begin(Scan),
+    Batch(Batch),
+    End { ignored: u64 },
+    Failed(io::Error),
+}
+
+/// Events `events[..len]`, and the records rejected while reading them (lines numbered within
+/// the chunk as read, prefix included). `at[i]` is the event being read when `rejects.kept[i]`
+/// was found, so the consumer can report it at the same point of the stream as one thread would.
+pub struct Batch {
+    pub events: Vec<Event>,
+    pub len: usize,
+    pub rejects: Rejects,
+    pub at: Vec<u32>,
+}
+
+/// A file split into chunks, shared by its workers and by the consumer (to fall back).
+pub struct Plan {
+    pub path: PathBuf,
+    pub name: Arc<str>,
+    pub spec: &'static FormatSpec,
+    pub opts: ReadOptions,
+    pub kind: SplitKind,
+    pub prefix: Arc<[u8]>,
+    pub prefix_lines: u64,
+    pub len: u64,
+    pub chunk_bytes: u64,
+    pub chunks: u64,
+}
+
+impl Plan {
+    /// A reader over the file from chunk `k`'s start to its end, behind the prefix.
+    pub fn open_from(&self, k: u64) -> io::Result<Box<dyn EventReader>> {
+        let mut file = File::open(&self.path)?;
+        let (start, _) = chunk::range(&file, self.len, self.chunk_bytes, k)?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(start))?;
+        let prefix = if k > 0 { self.prefix.to_vec() } else { Vec::new() };
+        let reader = io::BufReader::with_capacity(256 * 1024, io::Read::chain(io::Cursor::new(prefix), file));
+        self.open(Box::new(reader))
+    }
+
+    fn open(&self, reader: Box<dyn io::BufRead + Send>) -> io::Result<Box<dyn EventReader>> {
+        let source = Source { name: self.name.clone(), path: Some(self.path.clone()), reader };
+        (self.spec.open)(source, &self.opts).map_err(|e| io::Error::other(e.to_string()))
+    }
+
+    /// The reject line numbers of chunk `k` are shifted by this to number the file's lines.
+    pub fn line_shift(&self, k: u64, lines_before: u64) -> i64 {
+        lines_before as i64 - if k > 0 { self.prefix_lines as i64 } else { 0 }
+    }
+}
+
+/// One worker's ends of its channels.
+pub struct Pipe {
+    pub tx: SyncSender<Msg>,
+    pub back: Receiver<Vec<Event>>,
+    pub batch: usize,
+}
+
+/// The consumer is gone (the hunt ended or fell back): stop quietly.
+struct Gone;
+
+impl Pipe {
+    fn send(&self, m: Msg) -> Result<(), Gone> {
+        self.tx.send(m).map_err(|_| Gone)
+    }
+
+    /// Reads `reader` to its end in batches.
+    fn pump(&self, reader: &mut dyn EventReader) -> Result<(), Gone> {
+        loop {
+            let mut events = self.back.try_recv().unwrap_or_default();
+            if events.len() < self.batch {
+                events.resize_with(self.batch, placeholder);
+            }
+            let mut rejects = Rejects::default();
+            let (mut len, mut at) = (0, Vec::new());
+            let mut failed = None;
+            while len < self.batch {
+                let got = reader.read(&mut events[len], &mut rejects);
+                at.resize(rejects.kept.len(), len as u32);
+                match got {
+                    Ok(true) => len += 1,
+                    Ok(false) => break,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            let more = len == self.batch && failed.is_none();
+            if len > 0 || rejects.count > 0 {
+                self.send(Msg::Batch(Batch { events, len, rejects, at }))?;
+            }
+            if let Some(e) = failed {
+                self.send(Msg::Failed(e))?;
+                return Err(Gone);
+            }
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn placeholder() -> Event {
+    Event::Json(event::JsonEvent { time: Timestamp(0), value: serde_json::Value::Null, source_format: "" })
+}
+
+/// Runs one whole input.
+pub fn run_whole(mut reader: Box<dyn EventReader>, pipe: Pipe) {
+    let _ = (|| -> Result<(), Gone> {
+        pipe.send(Msg::Begin(Scan::default()))?;
+        pipe.pump(reader.as_mut())?;
+        pipe.send(Msg::End { ignored: reader.ignored() })
+    })();
+}
+
+/// Runs chunks `w`, `w + of`, ... of a split file.
+pub fn run_chunks(plan: Arc<Plan>, w: u64, of: u64, pipe: Pipe) {
+    let mut buf = Vec::new();
+    let _ = (|| -> Result<(), Gone> {
+        let file = File::open(&plan.path).map_err(|e| fail(&pipe, e))?;
+        let mut k = w;
+        while k < plan.chunks {
+            let bytes = Arc::new(std::mem::take(&mut buf));
+            let bytes = fill(&plan, &file, k, bytes).map_err(|e| fail(&pipe, e))?;
+            let mut scan = Scan::of(plan.kind, &bytes[plan.prefix.len().min(bytes.len())..]);
+            if k == 0 {
+                scan.lines += plan.prefix_lines;
+            }
+            pipe.send(Msg::Begin(scan))?;
+            let mut reader =
+                plan.open(Box::new(SharedBytes { bytes: bytes.clone(), pos: 0 })).map_err(|e| fail(&pipe, e))?;
+            pipe.pump(reader.as_mut())?;
+            pipe.send(Msg::End { ignored: reader.ignored() })?;
+            drop(reader);
+            buf = Arc::try_unwrap(bytes).unwrap_or_default();
+            k += of;
+        }
+        Ok(())
+    })();
+}
+
+fn fail(pipe: &Pipe, e: io::Error) -> Gone {
+    let _ = pipe.send(Msg::Failed(e));
+    Gone
+}
+
+/// Chunk `k`'s bytes, behind the prefix unless it is the first chunk (which holds it).
+fn fill(plan: &Plan, file: &File, k: u64, mut bytes: Arc<Vec<u8>>) -> io::Result<Arc<Vec<u8>>> {
+    let (start, end) = chunk::range(file, plan.len, plan.chunk_bytes, k)?;
+    let buf = Arc::get_mut(&mut bytes).expect("a fresh buffer is not shared");
+    buf.clear();
+    if k > 0 {
+        buf.extend_from_slice(&plan.prefix);
+    }
+    let at = buf.len();
+    buf.resize(at + (end - start) as usize, 0);
+    file.read_exact_at(&mut buf[at..], start)?;
+    Ok(bytes)
+}
