@@ -49,10 +49,18 @@ const MIN_LINE: u64 = 48;
 /// Events in flight over all workers, which sets the batch size.
 const EVENTS_IN_FLIGHT: usize = 64 * 1024;
 
+/// Most inputs given a thread each. Beyond it (a directory of thousands of small files) the
+/// queues' events in flight would outgrow the memory bound, so the inputs are read as with
+/// `--threads 1`.
+const MAX_THREADED_INPUTS: usize = 1024;
+
 /// Hands each input to worker threads; returns the inputs with their readers replaced by
 /// streams. A plain (uncompressed) file of a line-oriented format, larger than two chunks, is
 /// split when there are more threads than inputs.
 pub fn start(inputs: Vec<Input>, cfg: Threads, opts: &ReadOptions) -> Result<Vec<Input>> {
+    if inputs.len() > MAX_THREADED_INPUTS {
+        return Ok(inputs);
+    }
     let per_input = (cfg.threads / inputs.len().max(1)).max(1) as u64;
     let mut plans = Vec::with_capacity(inputs.len());
     for i in &inputs {
