@@ -5,6 +5,7 @@ use crate::{brief, hunt, run};
 const ZONE: &str = "External DNS Zone Transfer Attempt";
 const BULK: &str = "Bulk External DNS Enumeration";
 const TOOL: &str = "DNS Enumeration Tool Execution on Endpoint";
+const SUCCESS: &str = "Successful External Zone Transfer";
 
 fn expected(sliding: bool, tuned: bool) -> Vec<(String, String, String)> {
     let mut v = vec![
@@ -23,6 +24,8 @@ fn expected(sliding: bool, tuned: bool) -> Vec<(String, String, String)> {
     }
     if !tuned {
         v.push((ZONE, "2026-11-27T12:07:00Z", "198.51.100.53"));
+        // The secondary's AXFR row says NOERROR: the zone left (rules/recon/successful_zone_transfer.yml).
+        v.push((SUCCESS, "2026-11-27T12:07:00Z", "198.51.100.53"));
         v.push((TOOL, "2026-11-27T12:09:00Z", "dnsadmin-ws01"));
     }
     let mut v: Vec<_> = v.into_iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
@@ -48,7 +51,7 @@ fn example_tuning_suppresses_the_secondary_and_the_dns_admin_and_says_so() {
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(brief(&alerts), expected(true, true));
     let summary = String::from_utf8_lossy(&out.stderr);
-    assert!(summary.contains("2 suppressed"), "{summary}");
+    assert!(summary.contains("3 suppressed"), "{summary}");
     assert!(summary.contains("allow.zone_transfer_clients: ns2.example.com secondary (zone replication)"), "{summary}");
     assert!(summary.contains("allow.tool_users: DNS administrators troubleshooting"), "{summary}");
 }

@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 const QUERIES: &str = "crates/formats/tests/fixtures/bind/real-queries.log";
 const XFER: &str = "crates/formats/tests/fixtures/bind/real-xfer.log";
 
-/// `(TimeGenerated, ClientIP, QueryType, Evidence.transfer)` of each alert, newest first.
+/// `(TimeGenerated, ClientIP, QueryType, Evidence.transfer)` of each zone-transfer attempt alert, newest first.
 fn outcomes(alerts: &[Value]) -> Vec<(String, String, String, Value)> {
     alerts
         .iter()
+        .filter(|a| a["AlertType"] == "External DNS Zone Transfer Attempt")
         .map(|a| {
             let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
             (
@@ -57,6 +58,24 @@ fn completed_and_denied_transfers_are_told_apart_in_the_evidence() {
     assert_eq!(outcomes(&alerts), expected());
     // The internal 10.0.0.5 transfer (completed) raises nothing; no alert is added by the join.
     assert!(alerts.iter().all(|a| a["ClientIP"] != "10.0.0.5"), "{alerts:?}");
+}
+
+#[test]
+fn completed_external_transfers_also_raise_the_success_alert() {
+    // rules/recon/successful_zone_transfer.yml: one alert per transfer log line that says the zone left for
+    // an external client; the internal 10.0.0.5 transfer and the refused or failed ones raise none.
+    let alerts = hunt(&["--server", "dns1", QUERIES, XFER]);
+    let success: Vec<(String, String, String, i64)> = alerts
+        .iter()
+        .filter(|a| a["AlertType"] == "Successful External Zone Transfer")
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (s("TimeGenerated"), s("ClientIP"), s("QueryType"), a["TransferRecords"].as_i64().unwrap_or(-1))
+        })
+        .collect();
+    let want = |t: &str, q: &str| (format!("2026-11-27T13:40:{t}Z"), "198.51.100.7".to_string(), q.to_string(), 9);
+    assert_eq!(success, [want("26.603", "IXFR"), want("26.527", "AXFR")]);
+    assert!(alerts.iter().all(|a| a["RiskScore"] != 100 || a["AlertType"] == "Successful External Zone Transfer"));
 }
 
 #[test]
