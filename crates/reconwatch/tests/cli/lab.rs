@@ -45,7 +45,6 @@ const EXPECT: &[(&str, &[&str], &[&str])] = &[
     ("fierce", DNS, &[ZT]), ("fierce", WIRE, &[BRUTE]), ("fierce", AUDIT, &[TOOL_EXT]),
     ("dnsenum", DNS, &[ZT, SWEEP]), ("dnsenum", WIRE, &[BRUTE]), ("dnsenum", AUDIT, &[TOOL_EXT]),
     ("ldns-walk", DNS, &[WALK]),
-    ("distributed-brt", AUDIT, &[TOOL_EXT]),
     ("(unattributed)", WIRE, &[DISTRIBUTED]),
 ];
 
