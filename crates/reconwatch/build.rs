@@ -10,6 +10,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
+            // A file added to a sub-directory changes that directory, not rules/ itself.
+            println!("cargo:rerun-if-changed={}", p.display());
             walk(&p, out);
         } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
             out.push(p);

@@ -3,13 +3,17 @@
 //! typical rules: a QueryType list with a private-range `not` filter, a bulk-enumeration
 //! selection, a name-suffix rule, and a process rule with `has_any`-like whole-term regexes.
 //!
+//! `engine/*` runs the whole engine (detection, derived fields, correlations) with the rule files
+//! shipped under `rules/`: the seed's and endpoint rules alone, then every built-in rule (the
+//! issue 7 rules under `rules/recon/` included), so the difference is what the new rules cost.
+//!
 //! Run: `cargo bench -p detect --bench detection`; criterion reports time per iteration over
 //! `N` events, so ns/event = time / N.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use detect::{load_str, DetectionRule, Rule};
-use event::{DnsEvent, ProcessEvent, QType};
-use std::path::Path;
+use detect::{load_paths, load_str, DetectionRule, Engine, EngineConfig, Rule};
+use event::{DnsEvent, Event, ProcessEvent, QType, Rcode, Timestamp};
+use std::path::{Path, PathBuf};
 
 const N: usize = 10_000;
 
@@ -133,10 +137,12 @@ fn dns_events() -> Vec<DnsEvent> {
                 hosts[g.next(hosts.len() as u64) as usize],
                 zones[g.next(zones.len() as u64) as usize]
             );
+            let rcode = if g.next(10) == 0 { Rcode::NXDOMAIN } else { Rcode::NOERROR };
             DnsEvent {
                 client_ip: client.parse().ok(),
                 name,
                 qtype: Some(qtype),
+                rcode: Some(rcode),
                 server: "dns01".into(),
                 source_format: "bench",
                 ..DnsEvent::default()
@@ -186,6 +192,45 @@ fn process_events() -> Vec<ProcessEvent> {
         .collect()
 }
 
+/// An engine over the rule files under `rules/<dirs>` of the workspace.
+fn engine(dirs: &[&str]) -> Engine {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let paths: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+    let (set, errors) = load_paths(&paths);
+    assert!(errors.is_empty(), "{errors:?}");
+    Engine::new(set, EngineConfig::default()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// The DNS mix as a stream: one event per millisecond, the stream moved on by `N` ms per round so
+/// that the engine's windows advance as in a real run.
+/// `rcodes: false` drops the answer codes, as a query log without them (BIND's) has none.
+fn engine_bench(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    dirs: &[&str],
+    rcodes: bool,
+) {
+    let mut events: Vec<Event> =
+        dns_events().into_iter().map(|d| Event::Dns(DnsEvent { rcode: d.rcode.filter(|_| rcodes), ..d })).collect();
+    let mut e = engine(dirs);
+    let mut round = 0i64;
+    let mut out = Vec::new();
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            for (i, ev) in events.iter_mut().enumerate() {
+                if let Event::Dns(d) = ev {
+                    d.time = Timestamp((round * N as i64 + i as i64) * 1_000_000);
+                }
+            }
+            round += 1;
+            for ev in &events {
+                e.process(black_box(ev), &mut out);
+            }
+            out.clear();
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let dns_rules = rules(DNS_RULES);
     let proc_rules = rules(PROCESS_RULE);
@@ -204,6 +249,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("process/tool rule", |b| {
         b.iter(|| procs.iter().filter(|e| proc_rules[0].matches(black_box(*e))).count())
     });
+    let all = ["seed", "endpoint", "recon"];
+    engine_bench(&mut group, "engine/seed and endpoint rules", &["seed", "endpoint"], true);
+    engine_bench(&mut group, "engine/all built-in rules", &all, true);
+    engine_bench(&mut group, "engine/all built-in rules, no answer codes", &all, false);
     group.finish();
 }
 

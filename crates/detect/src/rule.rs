@@ -11,7 +11,7 @@
 //!   DeviceProcessEvents columns; anything else is looked up as an extra column or JSON path.
 
 use crate::alert::Level;
-use event::{DnsField, EventClass, FieldId, ProcessField};
+use event::{DerivedField, DnsField, EventClass, FieldId, ProcessField};
 use serde_yaml::{Mapping, Value as Yaml};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -324,7 +324,8 @@ pub const FIELD_ALIASES: &[(&str, Canonical)] = {
 };
 
 /// Resolves a rule's field name for events of `class`: canonical names (exact, then ignoring
-/// ASCII case), then [`FIELD_ALIASES`]; anything else is [`FieldId::Other`] (an extra column of
+/// ASCII case), the derived fields of DNS events (`Zone`, `ReverseNetwork`, `ClientNetwork`, see
+/// [`crate::derived`]), then [`FIELD_ALIASES`]; anything else is [`FieldId::Other`] (an extra column of
 /// a typed event, or a key/dotted path of a JSON event). JSON events always get `Other`.
 pub fn resolve_field(class: EventClass, name: &str) -> FieldId {
     let dns = matches!(class, EventClass::DnsQuery | EventClass::DnsResponse | EventClass::DnsTransfer);
@@ -332,6 +333,9 @@ pub fn resolve_field(class: EventClass, name: &str) -> FieldId {
     if dns {
         if let Some(f) = DnsField::from_name(name) {
             return FieldId::Dns(f);
+        }
+        if let Some(f) = DerivedField::from_name(name) {
+            return FieldId::Derived(f);
         }
     } else if process {
         if let Some(f) = ProcessField::from_name(name) {
@@ -475,6 +479,9 @@ mod tests {
         assert_eq!(resolve_field(DnsQuery, "Computer"), FieldId::Dns(DnsField::Computer));
         assert_eq!(resolve_field(DnsQuery, "Image"), FieldId::Other("Image".into()));
         assert_eq!(resolve_field(Json, "Name"), FieldId::Other("Name".into()));
+        assert_eq!(resolve_field(DnsQuery, "zone"), FieldId::Derived(DerivedField::Zone));
+        assert_eq!(resolve_field(DnsTransfer, "ClientNetwork"), FieldId::Derived(DerivedField::ClientNetwork));
+        assert_eq!(resolve_field(ProcessCreation, "Zone"), FieldId::Other("Zone".into()));
     }
 
     #[test]

@@ -330,7 +330,7 @@ fn run_one(rules: &RuleSet, t: &TestCase, cfg: &EngineConfig) -> TestOutcome {
         unexpected: Vec::new(),
         error: None,
     };
-    let cfg = EngineConfig { window: t.window.unwrap_or(cfg.window), ..*cfg };
+    let cfg = EngineConfig { window: t.window.unwrap_or(cfg.window), ..cfg.clone() };
     let mut engine = match Engine::new(rules.clone(), cfg) {
         Ok(e) => e,
         Err(es) => {

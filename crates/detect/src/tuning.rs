@@ -103,7 +103,11 @@ impl Entry {
             pats.is_empty() || text(a, col).is_some_and(|v| pats.iter().any(|p| glob(p, v)))
         };
         let client_ok = self.clients.is_empty()
-            || text(a, "ClientIP").and_then(parse_ip).is_some_and(|ip| self.clients.iter().any(|n| n.contains(ip)));
+            // Alerts about a whole client network (distributed enumeration) carry ClientNetwork.
+            || text(a, "ClientIP")
+                .or_else(|| text(a, "ClientNetwork"))
+                .and_then(parse_ip)
+                .is_some_and(|ip| self.clients.iter().any(|n| n.contains(ip)));
         client_ok
             && any_glob(&self.devices, "DeviceName")
             && any_glob(&self.accounts, "AccountName")

@@ -97,6 +97,15 @@ field_enum! {
 }
 
 field_enum! {
+    /// Fields of DNS events computed from other fields (see the detection engine's `derived`).
+    DerivedField {
+        Zone => "Zone",
+        ReverseNetwork => "ReverseNetwork",
+        ClientNetwork => "ClientNetwork",
+    }
+}
+
+field_enum! {
     /// Fields of a [`ProcessEvent`], named after the seed's DeviceProcessEvents columns.
     ProcessField {
         Timestamp => "Timestamp",
@@ -120,6 +129,9 @@ field_enum! {
 pub enum FieldId {
     Dns(DnsField),
     Process(ProcessField),
+    /// A value computed from a DNS event's fields (zone, networks). Plain events report it as
+    /// missing; the detection engine computes it, lazily, with its zone configuration.
+    Derived(DerivedField),
     /// A column kept in an event's [`crate::Extra`], or a top-level/dotted/nested key of a JSON
     /// event (`a.b` is tried as one key first, then as a path).
     Other(Box<str>),
@@ -269,7 +281,7 @@ impl Record for DnsEvent {
         match id {
             FieldId::Dns(f) => self.get(*f),
             FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
-            FieldId::Process(_) => FieldValue::Missing,
+            FieldId::Process(_) | FieldId::Derived(_) => FieldValue::Missing,
         }
     }
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -285,7 +297,7 @@ impl Record for ProcessEvent {
         match id {
             FieldId::Process(f) => self.get(*f),
             FieldId::Other(k) => self.extra.get(k).map_or(FieldValue::Missing, FieldValue::Str),
-            FieldId::Dns(_) => FieldValue::Missing,
+            FieldId::Dns(_) | FieldId::Derived(_) => FieldValue::Missing,
         }
     }
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {

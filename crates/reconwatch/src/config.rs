@@ -1,4 +1,5 @@
-//! The configuration file (`--config`): engine settings under `hunt:`, tuning under `allow:`.
+//! The configuration file (`--config`): engine settings under `hunt:`, tuning under `allow:`,
+//! served zones under `zones:`.
 //! One struct, read once and passed down. See examples/reconwatch.yml for a commented example.
 
 use anyhow::{bail, Context, Result};
@@ -14,6 +15,10 @@ pub struct Config {
     pub hunt: HuntConfig,
     #[serde(default)]
     pub allow: AllowConfig,
+    /// Zones the monitored servers serve: the derived `Zone` field is the longest of them that
+    /// holds a query name (the registered domain by the Public Suffix List otherwise).
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,6 +82,7 @@ mod tests {
         assert!(!c.allow.zone_transfer_clients.is_empty());
         assert!(!c.allow.scanners.is_empty());
         assert!(!c.allow.tool_users.is_empty());
+        assert!(detect::Zones::new(&c.zones).is_ok_and(|z| !z.is_empty()));
     }
 
     #[test]

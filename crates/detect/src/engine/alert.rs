@@ -5,8 +5,9 @@
 
 use super::{Corr, Det, EngineConfig, Unit};
 use crate::correlation::{CorrelationType, Firing, OutputKind};
+use crate::derived::WithDerived;
 use crate::{Alert, RuleMeta};
-use event::{Event, FieldValue, Record, Timestamp};
+use event::{FieldValue, Record, Timestamp};
 use serde_json::{json, Map, Value};
 
 const CUSTOM_COLUMNS: &[(&str, &str)] =
@@ -51,7 +52,7 @@ fn base(meta: &RuleMeta, time: i64, last: i64) -> Alert {
     }
 }
 
-pub(super) fn detection(det: &Det, ev: &Event) -> Alert {
+pub(super) fn detection(det: &Det, ev: &WithDerived) -> Alert {
     let meta = &det.rule.meta;
     let t = ev.time().0;
     let mut a = base(meta, t, t);
@@ -61,7 +62,7 @@ pub(super) fn detection(det: &Det, ev: &Event) -> Alert {
     }
     let matched: Vec<Value> = det.rule.matched_selections(ev).into_iter().map(|s| json!(s)).collect();
     a.evidence.push(("matched".into(), Value::Array(matched)));
-    a.evidence.push(("source_format".into(), json!(ev.source_format())));
+    a.evidence.push(("source_format".into(), json!(ev.event().source_format())));
     a
 }
 

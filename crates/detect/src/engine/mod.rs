@@ -19,11 +19,12 @@ mod alert;
 mod plan;
 
 use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Emit, Firing, Observation, OutputKind, WindowMode};
-use crate::{Alert, DetectionRule, RuleError, RuleMeta, RuleSet};
-use event::{Event, EventClass, FieldId, Record};
+use crate::derived::WithDerived;
+use crate::{Alert, DetectionRule, RuleError, RuleMeta, RuleSet, Zones};
+use event::{DerivedField, Event, EventClass, FieldId, Record};
 
 /// How the engine windows and bounds correlations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineConfig {
     pub window: WindowMode,
     /// Out-of-order tolerance, ns of event time (per correlation group).
@@ -36,6 +37,8 @@ pub struct EngineConfig {
     pub max_listed_values: usize,
     /// When a correlation window that held is reported.
     pub emit: Emit,
+    /// The zones the servers serve, for the derived `Zone` field (empty: Public Suffix List).
+    pub zones: Zones,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +50,7 @@ impl Default for EngineConfig {
             max_values_per_group: 100_000,
             max_listed_values: 20,
             emit: Emit::WindowTotals,
+            zones: Zones::default(),
         }
     }
 }
@@ -159,7 +163,9 @@ impl Engine {
     pub fn process(&mut self, ev: &Event, out: &mut Vec<Alert>) {
         let ci = class_index(ev.class());
         self.events[ci] += 1;
-        let Engine { dets, by_class, units, scratch, queue, .. } = self;
+        let Engine { cfg, dets, by_class, units, scratch, queue, .. } = self;
+        // Derived fields are computed only if a rule reads them (and the zone once per event).
+        let ev = &WithDerived::new(ev, &cfg.zones);
         for &d in &by_class[ci] {
             let det = &mut dets[d];
             if !det.rule.matches(ev) {
@@ -232,13 +238,18 @@ impl Engine {
     }
 }
 
-fn fill(src: &Src, ev: Option<&Event>, firing: Option<&Firing>, tmp: &mut String, buf: &mut String) -> bool {
+fn fill(src: &Src, ev: Option<&WithDerived>, firing: Option<&Firing>, tmp: &mut String, buf: &mut String) -> bool {
     match (src, ev, firing) {
         (Src::Field(id), Some(ev), _) => {
             let v = ev.field(id);
             match v.as_text(tmp) {
                 Some(s) => {
+                    let at = buf.len();
                     buf.push_str(s);
+                    // Zones are names: one group whatever their case.
+                    if *id == FieldId::Derived(DerivedField::Zone) {
+                        buf[at..].make_ascii_lowercase();
+                    }
                     true
                 }
                 None => false,
@@ -255,7 +266,7 @@ fn fill(src: &Src, ev: Option<&Event>, firing: Option<&Firing>, tmp: &mut String
     }
 }
 
-fn observe_event(unit: &mut Unit, feed: &Feed, ev: &Event, s: &mut Scratch) {
+fn observe_event(unit: &mut Unit, feed: &Feed, ev: &WithDerived, s: &mut Scratch) {
     observe(unit, feed, ev.time().0, Some(ev), None, s);
 }
 
@@ -263,7 +274,7 @@ fn observe_firing(unit: &mut Unit, feed: &Feed, f: &Firing, s: &mut Scratch) {
     observe(unit, feed, f.last, None, Some(f), s);
 }
 
-fn observe(unit: &mut Unit, feed: &Feed, time: i64, ev: Option<&Event>, f: Option<&Firing>, s: &mut Scratch) {
+fn observe(unit: &mut Unit, feed: &Feed, time: i64, ev: Option<&WithDerived>, f: Option<&Firing>, s: &mut Scratch) {
     let ng = feed.group.len();
     let n = ng + feed.slots.len();
     if s.bufs.len() < n {

@@ -274,3 +274,30 @@ fn engine_can_move_to_another_thread() {
     });
     assert_eq!(h.join().unwrap(), 1);
 }
+
+#[test]
+fn derived_fields_group_correlations_by_configured_zone() {
+    let rules = "title: Names\nid: names\nname: names\nlogsource: {category: dns}\n\
+                 detection:\n  sel:\n    QueryType: A\n  condition: sel\n\
+                 ---\ntitle: Per zone\nid: per-zone\ncorrelation:\n  type: value_count\n  rules: [names]\n  \
+                 group-by: [Zone, ClientNetwork]\n  timespan: 10m\n  condition: {field: Name, gt: 2}\n";
+    let set = || RuleSet::from_rules(load_str(rules, Path::new("z.yml")).unwrap());
+    let evs: Vec<Event> = ["a.corp.example.com", "b.CORP.example.com", "c.corp.example.com", "d.example.com"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| dns(T0 + i as i64 * S, &format!("203.0.113.{i}"), "A", n))
+        .collect();
+    // Public Suffix List: one zone, example.com, with four names.
+    let mut e = Engine::new(set(), EngineConfig::default()).unwrap();
+    let alerts = run(&mut e, &evs);
+    assert_eq!(ids(&alerts), ["per-zone"]);
+    assert_eq!(alerts[0].field("Zone"), Some(&json!("example.com")));
+    assert_eq!(alerts[0].field("ClientNetwork"), Some(&json!("203.0.113.0")));
+    // Configured sub-zone: three names in corp.example.com (any case), one in example.com.
+    let cfg =
+        EngineConfig { zones: Zones::new(&["example.com", "corp.example.com"]).unwrap(), ..EngineConfig::default() };
+    let mut e = Engine::new(set(), cfg).unwrap();
+    let alerts = run(&mut e, &evs);
+    assert_eq!(ids(&alerts), ["per-zone"]);
+    assert_eq!(alerts[0].field("Zone"), Some(&json!("corp.example.com")));
+}

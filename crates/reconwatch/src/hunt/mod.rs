@@ -117,6 +117,7 @@ fn engine_config(args: &HuntArgs, config: &Config) -> Result<EngineConfig> {
     if let Some(n) = config.hunt.max_values_per_group {
         cfg.max_values_per_group = n;
     }
+    cfg.zones = detect::Zones::new(&config.zones).context("config: zones")?;
     Ok(cfg)
 }
 
