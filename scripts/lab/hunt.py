@@ -5,8 +5,8 @@ Usage: hunt.py OUTDIR RECONWATCH CONFIG > OUTDIR/matrix.json
 
 Each of the five artifacts is hunted on its own (so a source that cannot carry some information shows
 up as a gap). An alert belongs to the tool run or baseline whose source address is its ClientIP; an
-endpoint alert (auditd) to the run whose login uid is its AccountName. Alerts of a correlation over
-many addresses with no single ClientIP, or from an address no run used, land under "(unattributed)".
+endpoint alert (auditd) to the run whose login uid is its AccountName; a correlation over many
+addresses (ClientIPs) to the run all of them belong to. Anything else lands under "(unattributed)".
 Output: {"matrix": {label: {source: {title: count}}}, "summaries": {source: text}}."""
 import csv
 import json
@@ -37,7 +37,11 @@ def main():
         summaries[source] = p.stderr
         for line in p.stdout.splitlines():
             a = json.loads(line)
-            label = by_ip.get(a.get("ClientIP") or "") or by_auid.get(a.get("AccountName") or "") or "(unattributed)"
+            label = by_ip.get(a.get("ClientIP") or "") or by_auid.get(a.get("AccountName") or "")
+            many = {by_ip.get(ip) for ip in a.get("ClientIPs") or []}
+            if not label and len(many) == 1:
+                label = many.pop()
+            label = label or "(unattributed)"
             cell = matrix[label].setdefault(source, {})
             cell[a["RuleTitle"]] = cell.get(a["RuleTitle"], 0) + 1
     json.dump({"matrix": matrix, "summaries": summaries}, sys.stdout, indent=1, sort_keys=True)

@@ -27,7 +27,7 @@ rm -f "$L/queries.log" "$L/xfer.log" "$L/dnstap.fstrm" "$L/lab.pcapng" "$L/audit
 . "$HERE/net.sh"
 . "$HERE/servers.sh"
 . "$HERE/baselines.sh"
-EXT=rwl${T}x RES=rwl${T}r MAIL=rwl${T}m MON=rwl${T}n SEC=rwl${T}2
+EXT=rwl${T}x DIS=rwl${T}d RES=rwl${T}r MAIL=rwl${T}m MON=rwl${T}n SEC=rwl${T}2
 KEY=rwlab-$T
 AUID0=$((1900000000 + T * 100))
 PIDS=""
@@ -50,13 +50,15 @@ now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 # Transfer-test runs that the primary lets through (see servers.sh).
 LEAKY="203.0.113.11; 203.0.113.12; 203.0.113.14; 203.0.113.22;"
 EXT_ADDRS="203.0.113.11 203.0.113.12 203.0.113.13 203.0.113.14 203.0.113.21 203.0.113.22 203.0.113.23 203.0.113.24
-203.0.113.25 203.0.113.31 203.0.113.41 203.0.113.51 $(seq -f '203.0.113.%g' 100 139)"
+203.0.113.25 203.0.113.31 203.0.113.41 203.0.113.51"
 # The benign baselines run this long (seconds); the tool runs are spread over the first two thirds.
 LAB_SECONDS=${LAB_SECONDS:-150}
 sh "$HERE/zones.sh" "$W" 2026112701
 net_server
 # shellcheck disable=SC2086
 net_client "$EXT" 192.0.2.53 $EXT_ADDRS
+# shellcheck disable=SC2046
+net_client6 "$DIS" $(seq -f '2001:db8:d15::%g' 100 139)
 net_client "$RES" 127.0.0.1 198.51.100.10
 net_client "$MAIL" 192.0.2.53 198.51.100.25
 net_client "$MON" 192.0.2.53 198.51.100.60
@@ -119,8 +121,9 @@ run dnsrecon-zonewalk 203.0.113.25 dnsrecon -d secure.test -n $S -t zonewalk
 run fierce 203.0.113.31 fierce --domain example.test --dns-servers $S
 run dnsenum 203.0.113.41 dnsenum --nocolor --dnsserver $S --threads 5 -t 3 example.test
 run ldns-walk 203.0.113.51 ldns-walk @$S secure.test
-# Distributed brute force: dnsrecon's word list split over 40 addresses of one /24 (48 names each, A and
-# AAAA), all at once, each a `dig -b ADDR -f BATCH` (a botnet or a fleet of cloud functions).
+# Distributed brute force: dnsrecon's word list split over 40 addresses of one /64 (48 names each, A and
+# AAAA), all at once, each a `dig -b ADDR -f BATCH` (a botnet or a fleet of cloud functions), over IPv6
+# from a network no other run uses.
 split -d -l 48 /usr/share/dnsrecon/namelist.txt "$W/chunk."
 sleep 4
 i=100
@@ -129,9 +132,9 @@ DP=""
 for c in "$W"/chunk.*; do
     sed 's/.*/&.example.test A\n&.example.test AAAA/' "$c" > "$c.batch"
     N=$((N + 1))
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' distributed-brt "203.0.113.$i" "$((AUID0 + N))" "$start" "" 0 >> "$W/dist.tsv"
-    sh -c "echo $((AUID0 + N)) > /proc/self/loginuid && exec ip netns exec $EXT dig -b 203.0.113.$i @$S +time=2 +tries=1 \
-        -f $c.batch" > "$L/tools/distributed-brt-$i.out" 2>&1 < /dev/null &
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' distributed-brt "2001:db8:d15::$i" "$((AUID0 + N))" "$start" "" 0 >> "$W/dist.tsv"
+    sh -c "echo $((AUID0 + N)) > /proc/self/loginuid && exec ip netns exec $DIS dig -b 2001:db8:d15::$i \
+        @2001:db8::53 +time=2 +tries=1 -f $c.batch" > "$L/tools/distributed-brt-$i.out" 2>&1 < /dev/null &
     DP="$DP $!"
     i=$((i + 1))
 done
@@ -139,7 +142,7 @@ done
 wait $DP
 end=$(now)
 sed "s/\t\t0\$/\t$end\t0/" "$W/dist.tsv" >> "$L/runs.tsv"
-echo "lab: distributed-brt from 203.0.113.100-$((i - 1)) ($start .. $end)"
+echo "lab: distributed-brt from 2001:db8:d15::100-$((i - 1)) ($start .. $end)"
 while [ $(($(date +%s) - T0)) -lt "$LAB_SECONDS" ]; do sleep 1; done
 rm -f "$W/running"
 wait_for() { i=0; while kill -0 "$1" 2>/dev/null; do i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1; done; }

@@ -7,7 +7,7 @@ options {
     pid-file "$W/named.pid";
     session-keyfile "$W/session.key";
     listen-on { 192.0.2.53; 192.0.2.54; 127.0.0.1; };
-    listen-on-v6 { none; };
+    listen-on-v6 { 2001:db8::53; };
     recursion no;
     dnssec-validation no;
     notify explicit;

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from datetime import datetime
 
-SERVERS = {"192.0.2.53", "192.0.2.54"}
+SERVERS = {"192.0.2.53", "192.0.2.54", "2001:db8::53"}
 ZONES = ["example.test", "secure.test", "2.0.192.in-addr.arpa", "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"]
 BASELINES = {
     "198.51.100.10": "baseline: recursive resolver (Unbound) for many users",
@@ -24,7 +24,7 @@ TYPES = {"1": "A", "2": "NS", "5": "CNAME", "6": "SOA", "12": "PTR", "15": "MX",
          "33": "SRV", "43": "DS", "46": "RRSIG", "47": "NSEC", "48": "DNSKEY", "50": "NSEC3", "51": "NSEC3PARAM",
          "251": "IXFR", "252": "AXFR", "255": "ANY", "99": "SPF"}
 RCODES = {"0": "NOERROR", "2": "SERVFAIL", "3": "NXDOMAIN", "4": "NOTIMP", "5": "REFUSED", "9": "NOTAUTH"}
-FIELDS = ["frame.time_epoch", "ip.src", "ip.dst", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
+FIELDS = ["frame.time_epoch", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport",
           "dns.flags.response", "dns.id", "dns.qry.name", "dns.qry.type", "dns.flags.rcode", "dns.count.answers", "dns.resp.z.do"]
 
 
@@ -37,10 +37,10 @@ def messages(pcap):
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split("\t")))
         ids = v["dns.id"].split("|")
-        per = {k: v[k].split("|") for k in FIELDS[7:]}
+        per = {k: v[k].split("|") for k in FIELDS[9:]}
         for i, mid in enumerate(ids):
             m = {k: (per[k][i] if i < len(per[k]) else "") for k in per}
-            m.update(t=float(v["frame.time_epoch"]), src=v["ip.src"], dst=v["ip.dst"], id=mid,
+            m.update(t=float(v["frame.time_epoch"]), src=v["ip.src"] or v["ipv6.src"], dst=v["ip.dst"] or v["ipv6.dst"], id=mid,
                      sport=v["tcp.srcport"] or v["udp.srcport"], dport=v["tcp.dstport"] or v["udp.dstport"])
             yield m
 
