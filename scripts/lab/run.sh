@@ -20,8 +20,9 @@ done
 auditctl -s > /dev/null 2>&1 || skip "auditctl cannot talk to the kernel audit subsystem"
 auditctl -s | grep -q 'loginuid_immutable 1' && skip "loginuid is immutable, so runs cannot get login uids of their own"
 L=$(mkdir -p "$1" && cd "$1" && pwd)
-T=$(printf '%04d' $(($$ % 10000)))
-W=$(mktemp -d "/tmp/rwlab-$T.XXXXXX")
+TN=$(($$ % 10000))
+T=$(printf '%04d' $TN)
+W=""
 mkdir -p "$L/tools"
 rm -f "$L/queries.log" "$L/xfer.log" "$L/dnstap.fstrm" "$L/lab.pcapng" "$L/audit.log"
 . "$HERE/net.sh"
@@ -29,7 +30,7 @@ rm -f "$L/queries.log" "$L/xfer.log" "$L/dnstap.fstrm" "$L/lab.pcapng" "$L/audit
 . "$HERE/baselines.sh"
 EXT=rwl${T}x DIS=rwl${T}d RES=rwl${T}r MAIL=rwl${T}m MON=rwl${T}n SEC=rwl${T}2
 KEY=rwlab-$T
-AUID0=$((1900000000 + T * 100))
+AUID0=$((1900000000 + TN * 100))
 PIDS=""
 AUDITD_STARTED=""
 AUDIT_RULE="always,exit -F arch=b64 -S execve -F auid>=$AUID0 -F auid<=$((AUID0 + 99)) -F key=$KEY"
@@ -41,10 +42,11 @@ cleanup() {
     auditctl -d $AUDIT_RULE > /dev/null 2>&1 || true
     [ -n "$AUDITD_STARTED" ] && { kill "$AUDITD_STARTED" 2>/dev/null || true; auditctl -e "$AUDIT_ENABLED" > /dev/null 2>&1 || true; }
     net_cleanup
-    rm -rf "$W"
+    [ -z "$W" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+W=$(mktemp -d "/tmp/rwlab-$T.XXXXXX")
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 
 # Transfer-test runs that the primary lets through (see servers.sh).
