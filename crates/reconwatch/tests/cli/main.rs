@@ -5,6 +5,7 @@ mod boundaries;
 mod differential;
 mod endpoint;
 mod examples;
+mod lab;
 mod outcome;
 mod parallel;
 mod scenario;
