@@ -6,6 +6,7 @@ mod differential;
 mod endpoint;
 mod examples;
 mod outcome;
+mod progress;
 mod scenario;
 mod usage;
 
