@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// A power of two.
 const PUBLISH_EVERY: u64 = 4096;
 const BAR: usize = 24;
 
@@ -113,7 +114,7 @@ impl Progress {
     #[inline]
     pub fn event(&mut self) {
         self.events += 1;
-        if self.events % PUBLISH_EVERY == 0 {
+        if self.events & (PUBLISH_EVERY - 1) == 0 {
             if let Some(c) = &self.counters {
                 c.events.store(self.events, Ordering::Relaxed);
             }
