@@ -1,5 +1,7 @@
 //! Events/s for the `dnstap` and `pcap` readers on generated inputs (50 000 query/response
-//! pairs each: 100 000 events), read from memory.
+//! pairs each: 100 000 events), read from memory; and `pcap_tcp_axfr`: DNS over TCP, 2 000
+//! completed AXFRs of 3 messages × 40 records each, the response stream cut into 536-byte
+//! segments (reassembly, length-prefix framing, transfer tracking; bytes/s).
 
 #[path = "../tests/formats/enc.rs"]
 mod enc;
@@ -65,6 +67,40 @@ fn pcap_input() -> Vec<u8> {
     enc::pcap_file(1, &pkts)
 }
 
+const TRANSFERS: usize = 2_000;
+
+fn pcap_tcp_axfr_input() -> Vec<u8> {
+    let server: IpAddr = "192.0.2.53".parse().unwrap();
+    let mut pkts = Vec::new();
+    for i in 0..TRANSFERS {
+        let client: IpAddr = format!("198.51.100.{}", i % 250).parse().unwrap();
+        let port = 20_000 + (i % 40_000) as u16;
+        let id = i as u16;
+        let query = enc::tcp_framed(&enc::message(id, 0, Some(("example.test", 252)), &[]));
+        let mut stream = Vec::new();
+        for m in 0..3 {
+            let mut rrs: Vec<_> = (0..40).map(|k| enc::a([192, 0, 2, (k + m) as u8])).collect();
+            if m == 0 {
+                rrs[0] = enc::soa(7);
+            }
+            if m == 2 {
+                rrs[39] = enc::soa(7);
+            }
+            let question = if m == 0 { Some(("example.test", 252)) } else { None };
+            stream.extend(enc::tcp_framed(&enc::message(id, enc::QR | enc::AA, question, &rrs)));
+        }
+        let t = i as u64 * 100;
+        let up = enc::L4::Tcp { seq: 1, flags: 0x18, payload: &query };
+        pkts.push((t, enc::ethernet(&enc::ip_packet(client, server, port, 53, &up), &[])));
+        for (k, seg) in stream.chunks(536).enumerate() {
+            let seq = 1 + (k * 536) as u32;
+            let down = enc::L4::Tcp { seq, flags: 0x18, payload: seg };
+            pkts.push((t + 1 + k as u64, enc::ethernet(&enc::ip_packet(server, client, 53, port, &down), &[])));
+        }
+    }
+    enc::pcap_file(1, &pkts)
+}
+
 fn read_count(bytes: &[u8], format: &str) -> u64 {
     let src = Source { name: "bench".into(), path: None, reader: Box::new(Cursor::new(bytes.to_vec())) };
     let (_, mut r) = open_reader(src, Some(format), &ReadOptions::default()).unwrap();
@@ -89,6 +125,11 @@ fn bench(c: &mut Criterion) {
     let cap = pcap_input();
     assert_eq!(read_count(&cap, "pcap"), 2 * PAIRS as u64);
     g.bench_function("pcap_file", |b| b.iter(|| read_count(&cap, "pcap")));
+    let axfr = pcap_tcp_axfr_input();
+    // One query and one transfer event per connection.
+    assert_eq!(read_count(&axfr, "pcap"), 2 * TRANSFERS as u64);
+    g.throughput(Throughput::Bytes(axfr.len() as u64));
+    g.bench_function("pcap_tcp_axfr", |b| b.iter(|| read_count(&axfr, "pcap")));
     g.finish();
 }
 

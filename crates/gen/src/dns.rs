@@ -10,7 +10,8 @@
 //!
 //! Bursts, four per cycle of ~50 000 slots (at least one cycle), each from its own external
 //! attacker address (192.0.2.0/24, then 2001:db8:bad::/48), at one server:
-//! - [`Kind::Axfr`]: AXFR then IXFR of the zone over TCP, REFUSED — 2 zone-transfer alerts;
+//! - [`Kind::Axfr`]: AXFR of the zone over TCP, answered with the whole zone (a completed
+//!   transfer), then IXFR, REFUSED — 2 zone-transfer alerts;
 //! - [`Kind::BulkEnum`]: 45 NS/MX/TXT/SOA queries on 45 names in ~7 s — 1 bulk-enumeration alert;
 //! - [`Kind::BruteForce`]: 200 A queries of guessed subdomains, 90 % NXDOMAIN (the seed has no
 //!   branch for it);
@@ -207,7 +208,7 @@ impl DnsStream {
             Kind::Axfr => {
                 (q.qtype, q.qtype_num) = if i == 0 { ("AXFR", 252) } else { ("IXFR", 251) };
                 q.name.push_str(ZONE);
-                q.rcode = 5;
+                q.rcode = if i == 0 { 0 } else { 5 };
                 q.tcp = true;
             }
             Kind::BulkEnum => {

@@ -4,6 +4,7 @@
 
 use crate::dns::{Query, SERVERS, ZONE};
 use crate::time;
+use crate::wire;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -14,7 +15,8 @@ pub fn csv(q: &Query, line: &mut String) {
     let _ = writeln!(line, ",{},{},{},{},{}", SERVERS[q.server].0, q.client, q.name, q.qtype, q.rcode);
 }
 
-/// The `queries` line; for a refused transfer also the `security` line BIND writes after it.
+/// The `queries` line; for a transfer also the outcome line BIND writes after it: `security`
+/// (refused) or `xfer-out` (completed, with the counts of [`wire::axfr_stats`]).
 pub fn bind(q: &Query, line: &mut String) {
     let start = line.len();
     time::bind(q.time_ns, line);
@@ -30,6 +32,20 @@ pub fn bind(q: &Query, line: &mut String) {
         " queries: info: client @0x7f5c{ptr:08x} {}#{} ({}): query: {} IN {} {flags} ({})",
         q.client, q.port, q.name, q.name, q.qtype, SERVERS[q.server].1
     );
+    if wire::is_completed_axfr(q) {
+        let stamp = line[start..stamp_end].to_string();
+        let (msgs, records, bytes) = wire::axfr_stats(q);
+        let _ = writeln!(
+            line,
+            "{stamp} xfer-out: info: client @0x7f5c{ptr:08x} {}#{} ({}): transfer of '{ZONE}/IN': AXFR ended: \
+             {msgs} messages, {records} records, {bytes} bytes, 0.001 secs ({} bytes/sec) (serial {})",
+            q.client,
+            q.port,
+            q.name,
+            bytes * 1000,
+            wire::SERIAL
+        );
+    }
     if q.tcp && q.rcode == 5 {
         let stamp = line[start..stamp_end].to_string();
         let _ = writeln!(

@@ -3,17 +3,21 @@
 //! runs. The same `--seed` and `--events` always give the same bytes.
 //!
 //! ```text
-//! reconwatch-gen --format dnsevents-csv|bind|zeek|auditd [--events N] [--seed S] [-o FILE] [--manifest FILE]
+//! reconwatch-gen --format dnsevents-csv|bind|zeek|dnstap|pcap|pcapng|auditd [--events N] [--seed S]
+//!                [-o FILE] [--manifest FILE]
 //! ```
-//! `--events` counts DNS queries (BIND adds a `security` line per refused transfer) or audit
-//! events (several records each). `--manifest` writes what was injected, one line each:
+//! `--events` counts DNS queries (BIND adds a `security` or `xfer-out` line per transfer; dnstap
+//! and the captures carry each query's response too) or audit events (several records each). `--manifest` writes what was injected, one line each:
 //! `KIND<TAB>CLIENT<TAB>COMPUTER<TAB>QUERIES` (DNS) or `tool<TAB>DEVICE<TAB>COMMAND LINE`.
 
 mod audit;
 mod dns;
 mod dns_out;
+mod dnstap_out;
+mod pcap_out;
 mod rng;
 mod time;
+mod wire;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -32,8 +36,9 @@ struct Args {
     manifest: Option<String>,
 }
 
-const USAGE: &str = "usage: reconwatch-gen --format dnsevents-csv|bind|zeek|auditd [--events N] [--seed S] \
-                     [-o FILE] [--manifest FILE]";
+const FORMATS: [&str; 7] = ["dnsevents-csv", "bind", "zeek", "dnstap", "pcap", "pcapng", "auditd"];
+const USAGE: &str = "usage: reconwatch-gen --format dnsevents-csv|bind|zeek|dnstap|pcap|pcapng|auditd [--events N] \
+                     [--seed S] [-o FILE] [--manifest FILE]";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args { format: String::new(), events: 100_000, seed: 1590, output: None, manifest: None };
@@ -50,8 +55,8 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    if !["dnsevents-csv", "bind", "zeek", "auditd"].contains(&a.format.as_str()) {
-        return Err(format!("--format must be dnsevents-csv, bind, zeek or auditd\n{USAGE}"));
+    if !FORMATS.contains(&a.format.as_str()) {
+        return Err(format!("--format must be one of {}\n{USAGE}", FORMATS.join(", ")));
     }
     Ok(a)
 }
@@ -76,6 +81,21 @@ fn run(a: &Args) -> io::Result<()> {
         for r in &s.runs {
             manifest.push_str(&format!("tool\t{}\t{}\n", r.device, r.command_line));
         }
+    } else if let Some(mut bin) = BinaryOut::new(&a.format) {
+        let mut buf = Vec::with_capacity(1 << 16);
+        bin.header(&mut buf);
+        let mut s = dns::DnsStream::new(a.seed, a.events, t0_ns());
+        let mut q = dns::Query::default();
+        while s.next(&mut q) {
+            bin.query(&q, &mut buf);
+            if buf.len() >= 1 << 15 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        bin.trailer(&mut buf);
+        out.write_all(&buf)?;
+        dns_manifest(&s, &mut manifest);
     } else {
         let write: fn(&dns::Query, &mut String) = match a.format.as_str() {
             "bind" => dns_out::bind,
@@ -94,16 +114,55 @@ fn run(a: &Args) -> io::Result<()> {
             out.write_all(line.as_bytes())?;
             line.clear();
         }
-        for b in &s.bursts {
-            let server = dns::SERVERS[b.server].0;
-            manifest.push_str(&format!("{}\t{}\t{server}\t{}\n", b.kind.name(), b.client, b.queries));
-        }
+        dns_manifest(&s, &mut manifest);
     }
     out.flush()?;
     if let Some(m) = &a.manifest {
         std::fs::write(m, manifest)?;
     }
     Ok(())
+}
+
+fn dns_manifest(s: &dns::DnsStream, manifest: &mut String) {
+    for b in &s.bursts {
+        let server = dns::SERVERS[b.server].0;
+        manifest.push_str(&format!("{}\t{}\t{server}\t{}\n", b.kind.name(), b.client, b.queries));
+    }
+}
+
+/// The binary DNS outputs: a file header, records per query, maybe a trailer.
+enum BinaryOut {
+    Dnstap(dnstap_out::Writer),
+    Capture(pcap_out::Container, pcap_out::Writer),
+}
+
+impl BinaryOut {
+    fn new(format: &str) -> Option<Self> {
+        let capture = |c| Some(BinaryOut::Capture(c, pcap_out::Writer::new(c)));
+        match format {
+            "dnstap" => Some(BinaryOut::Dnstap(dnstap_out::Writer::default())),
+            "pcap" => capture(pcap_out::Container::Pcap),
+            "pcapng" => capture(pcap_out::Container::PcapNg),
+            _ => None,
+        }
+    }
+    fn header(&self, out: &mut Vec<u8>) {
+        match self {
+            BinaryOut::Dnstap(_) => dnstap_out::start(out),
+            BinaryOut::Capture(c, _) => pcap_out::header(*c, out),
+        }
+    }
+    fn query(&mut self, q: &dns::Query, out: &mut Vec<u8>) {
+        match self {
+            BinaryOut::Dnstap(w) => w.query(q, out),
+            BinaryOut::Capture(_, w) => w.query(q, out),
+        }
+    }
+    fn trailer(&self, out: &mut Vec<u8>) {
+        if let BinaryOut::Dnstap(_) = self {
+            dnstap_out::stop(out);
+        }
+    }
 }
 
 fn main() -> ExitCode {

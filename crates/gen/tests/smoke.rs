@@ -60,6 +60,11 @@ fn same_seed_same_bytes() {
         assert!(a != c, "{f}: seeds 42 and 43 give the same output");
         assert!(a.iter().filter(|&&b| b == b'\n').count() >= 5000, "{f}: too few lines");
     }
+    for f in ["dnstap", "pcap", "pcapng"] {
+        let a = gen(&["--format", f, "--events", "2000", "--seed", "42"]);
+        assert!(a == gen(&["--format", f, "--events", "2000", "--seed", "42"]), "{f}: two runs with seed 42 differ");
+        assert!(a != gen(&["--format", f, "--events", "2000", "--seed", "43"]), "{f}: seeds 42 and 43 agree");
+    }
 }
 
 /// Runs hunt on one generated file; returns (events, rejected, alerts).
@@ -125,7 +130,7 @@ fn reconwatch_reads_every_format_and_finds_exactly_the_injected_attacks() {
         for b in &bursts {
             match b[0].as_str() {
                 "axfr" => {
-                    // AXFR and IXFR: one zone-transfer alert each.
+                    // AXFR (completed) and IXFR (refused): one zone-transfer alert each.
                     want.insert((ZONE.to_string(), b[1].clone()), 2);
                     denied += 2;
                 }
@@ -135,7 +140,8 @@ fn reconwatch_reads_every_format_and_finds_exactly_the_injected_attacks() {
         }
         let (events, rejected, alerts) = hunt(input_format, &file);
         assert_eq!(rejected, 0, "{f}: rejects");
-        // BIND also logs each refused transfer on a `security` line: a transfer event of its own.
+        // BIND also logs each transfer's outcome (`xfer-out` completed, `security` denied): a
+        // transfer event of its own.
         let extra = if f == "bind" { denied } else { 0 };
         assert_eq!(events, EVENTS + extra, "{f}: events read");
         assert_eq!(tally(&alerts), want, "{f}: alerts");
@@ -170,6 +176,95 @@ fn reconwatch_reads_every_format_and_finds_exactly_the_injected_attacks() {
         .collect();
     assert_eq!(alerts.len(), 12, "auditd: one alert per tool run: {got:#?}");
     assert_eq!(got, runs.into_iter().collect::<BTreeSet<_>>());
+}
+
+/// An alert as every DNS format gives it: type, client, query type, time to the millisecond.
+fn alert_keys(alerts: &[Value]) -> BTreeSet<String> {
+    alerts
+        .iter()
+        .map(|a| {
+            let t = a["TimeGenerated"].as_str().unwrap();
+            format!("{} {} {} {}", a["AlertType"], a["ClientIP"], a["QueryType"], &t[..t.len().min(23)])
+        })
+        .collect()
+}
+
+/// dnstap and the captures carry each query and its response: 2N events (N queries, N responses
+/// or transfer outcomes, a completed AXFR's several messages giving one), and the same alerts as
+/// the DnsEvents CSV of the same seed. Captures have no server name, so `Computer` is compared
+/// for dnstap only (its `identity`).
+#[test]
+fn wire_formats_give_the_csv_alerts() {
+    let d = TempDir::new("wire");
+    let n = EVENTS.to_string();
+    let path = |f: &str| d.0.join(f);
+    for f in ["dnsevents-csv", "dnstap", "pcap", "pcapng"] {
+        gen(&["--format", f, "--events", &n, "--seed", "11", "-o", path(f).to_str().unwrap()]);
+    }
+    let (events, _, csv) = hunt("sentinel-csv", &path("dnsevents-csv"));
+    assert_eq!(events, EVENTS);
+    assert!(tally(&csv).values().sum::<u32>() >= 6, "{csv:?}");
+    let computers = |alerts: &[Value]| alerts.iter().map(|a| a["Computer"].to_string()).collect::<Vec<_>>();
+    for f in ["dnstap", "pcap", "pcapng"] {
+        let (events, rejected, alerts) = hunt(f, &path(f));
+        assert_eq!((events, rejected), (2 * EVENTS, 0), "{f}: events, rejects");
+        assert_eq!(alert_keys(&alerts), alert_keys(&csv), "{f}: alerts");
+        assert_eq!(alerts.len(), csv.len(), "{f}: alert count");
+        if f == "dnstap" {
+            assert_eq!(computers(&alerts), computers(&csv));
+        }
+        let completed = alerts.iter().filter(|a| a["Evidence"]["transfer"]["outcome"] == "completed").count();
+        assert!(completed >= 2, "{f}: completed transfers in the evidence: {completed}");
+    }
+}
+
+/// Lines a command prints on stdout (it must succeed).
+fn lines_of(cmd: &mut Command) -> Vec<String> {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+/// Real decoders read the generated files: tshark finds every query in the captures, no
+/// malformed packet and no bad IP/UDP/TCP checksum; dnstap-ldns decodes every frame.
+#[test]
+fn real_decoders_read_the_generated_files() {
+    const N: usize = 20_000;
+    let d = TempDir::new("real");
+    let have = |tool: &str| Command::new(tool).arg("-h").output().is_ok();
+    for f in ["pcap", "pcapng", "dnstap"] {
+        let tool = if f == "dnstap" { "dnstap-ldns" } else { "tshark" };
+        if !have(tool) {
+            eprintln!("SKIPPED {f} cross-check: {tool} is not installed (scripts/install-test-deps)");
+            continue;
+        }
+        let file = d.0.join(f);
+        gen(&["--format", f, "--events", &N.to_string(), "--seed", "3", "-o", file.to_str().unwrap()]);
+        if f == "dnstap" {
+            // One line per message: `DATE TIME AQ|AR|CQ|CR ADDR UDP|TCP SIZEb "NAME" IN TYPE`.
+            let lines = lines_of(Command::new(tool).arg("-q").arg("-r").arg(&file));
+            let queries = lines.iter().filter(|l| l.contains("Q ")).count();
+            assert_eq!(queries, N, "{:?}", &lines[..lines.len().min(20)]);
+            assert!(lines.len() > 2 * N, "a completed AXFR is several response messages");
+            assert!(lines.iter().any(|l| l.contains("AQ 192.0.2.") && l.ends_with("IN AXFR")), "no AXFR");
+            continue;
+        }
+        let tshark = |filter: &str| {
+            let mut c = Command::new(tool);
+            for check in ["ip", "udp", "tcp"] {
+                c.arg("-o").arg(format!("{check}.check_checksum:TRUE"));
+            }
+            lines_of(c.args(["-n", "-r"]).arg(&file).args(["-Y", filter]))
+        };
+        let bad = tshark(
+            "_ws.malformed || _ws.expert.severity >= warning || ip.checksum.status == 0 \
+             || udp.checksum.status == 0 || tcp.checksum.status == 0",
+        );
+        assert!(bad.is_empty(), "{f}: tshark complains: {:?}", &bad[..bad.len().min(10)]);
+        assert_eq!(tshark("dns.flags.response == 0").len(), N, "{f}: queries seen by tshark");
+        let axfr = tshark("dns.qry.type == 252 && dns.flags.response == 1 && dns.count.answers > 20");
+        assert!(!axfr.is_empty(), "{f}: no AXFR response with records");
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod chunk;
 mod merge;
 mod outcome;
 mod parallel;
+mod progress;
 mod summary;
 mod worker;
 
@@ -54,9 +55,11 @@ pub fn run(args: HuntArgs) -> Result<()> {
     opts.timezone = args.timezone.clone().or(config.hunt.timezone.clone());
     opts.server = args.server.clone();
     let mut summary = Summary::default();
-    let inputs = open_inputs(&args, &opts, &mut summary)?;
+    let mut progress = progress::Progress::start(progress::wanted(args.quiet, std::io::stderr().is_terminal()));
+    let inputs = open_inputs(&args, &opts, &mut summary, &progress)?;
     let threads = parallel::Threads::new(args.threads.or(config.hunt.threads), args.chunk_bytes);
-    let inputs = if threads.threads > 1 { parallel::start(inputs, threads, &opts)? } else { inputs };
+    let inputs =
+        if threads.threads > 1 { parallel::start(inputs, threads, &opts, progress.byte_counter())? } else { inputs };
 
     let mut rejects = Rejects::default();
     let mut merger = Merger::new(inputs, &mut rejects);
@@ -70,6 +73,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
         }
     };
     while let Some(ev) = merger.next(&mut rejects) {
+        progress.event();
         let t = ev.time();
         if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
             summary.outside_time += 1;
@@ -85,6 +89,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
     }
     engine.finish(&mut fired);
     keep(&mut fired, &mut tuning, &mut alerts);
+    progress.finish();
 
     // Newest first, as the seed's `sort by TimeGenerated desc`; ties in a stable, readable order.
     alerts.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.rule_title.cmp(&b.rule_title)));
@@ -137,7 +142,12 @@ fn time_arg(v: Option<&str>, flag: &str) -> Result<Option<Timestamp>> {
 /// Opens every input. A path that cannot be read stops the run; so does a file named on the
 /// command line whose format cannot be told. A file found inside a directory whose format cannot
 /// be told is skipped and reported.
-fn open_inputs(args: &HuntArgs, opts: &ReadOptions, summary: &mut Summary) -> Result<Vec<Input>> {
+fn open_inputs(
+    args: &HuntArgs,
+    opts: &ReadOptions,
+    summary: &mut Summary,
+    progress: &progress::Progress,
+) -> Result<Vec<Input>> {
     let named: Vec<InputPath> = args
         .paths
         .iter()
@@ -145,7 +155,10 @@ fn open_inputs(args: &HuntArgs, opts: &ReadOptions, summary: &mut Summary) -> Re
         .collect();
     let mut inputs = Vec::new();
     for path in input::expand_paths(&args.paths)? {
-        let source = input::open(&path)?;
+        if let InputPath::File(p) = &path {
+            progress.add_total(std::fs::metadata(p).map_or(0, |m| m.len()));
+        }
+        let source = input::open_counted(&path, progress.byte_counter())?;
         match formats::open_reader(source, args.input_format.as_deref(), opts) {
             Ok((spec, reader)) => inputs.push(Input {
                 name: path.display_name().into(),

@@ -18,6 +18,7 @@ use formats::input::{self, InputPath};
 use formats::{EventReader, ReadOptions, Reject, Rejects};
 use std::collections::VecDeque;
 use std::io;
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 
@@ -57,14 +58,19 @@ const MAX_THREADED_INPUTS: usize = 1024;
 /// Hands each input to worker threads; returns the inputs with their readers replaced by
 /// streams. A plain (uncompressed) file of a line-oriented format, larger than two chunks, is
 /// split when there are more threads than inputs.
-pub fn start(inputs: Vec<Input>, cfg: Threads, opts: &ReadOptions) -> Result<Vec<Input>> {
+pub fn start(
+    inputs: Vec<Input>,
+    cfg: Threads,
+    opts: &ReadOptions,
+    bytes: Option<Arc<AtomicU64>>,
+) -> Result<Vec<Input>> {
     if inputs.len() > MAX_THREADED_INPUTS {
         return Ok(inputs);
     }
     let per_input = (cfg.threads / inputs.len().max(1)).max(1) as u64;
     let mut plans = Vec::with_capacity(inputs.len());
     for i in &inputs {
-        plans.push(if per_input > 1 { plan(i, cfg.chunk_bytes, opts)? } else { None });
+        plans.push(if per_input > 1 { plan(i, cfg.chunk_bytes, opts, &bytes)? } else { None });
     }
     let workers: u64 = plans.iter().map(|p| if p.is_some() { per_input } else { 1 }).sum();
     let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, 512);
@@ -93,7 +99,7 @@ pub fn start(inputs: Vec<Input>, cfg: Threads, opts: &ReadOptions) -> Result<Vec
 }
 
 /// The split plan for an input, if it can and should be split.
-fn plan(i: &Input, chunk_bytes: u64, opts: &ReadOptions) -> Result<Option<Arc<Plan>>> {
+fn plan(i: &Input, chunk_bytes: u64, opts: &ReadOptions, bytes: &Option<Arc<AtomicU64>>) -> Result<Option<Arc<Plan>>> {
     let (Some(path), Some(kind)) = (&i.path, SplitKind::of_format(i.format)) else { return Ok(None) };
     let spec = formats::by_name(i.format).context("a format opened by name is in the registry")?;
     let len = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?.len();
@@ -118,6 +124,7 @@ fn plan(i: &Input, chunk_bytes: u64, opts: &ReadOptions) -> Result<Option<Arc<Pl
         len,
         chunk_bytes,
         chunks: len.div_ceil(chunk_bytes),
+        bytes_read: bytes.clone(),
     })))
 }
 

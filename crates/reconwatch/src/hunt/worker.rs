@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub struct Plan {
     pub len: u64,
     pub chunk_bytes: u64,
     pub chunks: u64,
+    /// The progress line's byte counter, advanced by each chunk read.
+    pub bytes_read: Option<Arc<AtomicU64>>,
 }
 
 impl Plan {
@@ -175,5 +178,8 @@ fn fill(plan: &Plan, file: &File, k: u64, mut bytes: Arc<Vec<u8>>) -> io::Result
     let at = buf.len();
     buf.resize(at + (end - start) as usize, 0);
     file.read_exact_at(&mut buf[at..], start)?;
+    if let Some(c) = &plan.bytes_read {
+        c.fetch_add(end - start, Ordering::Relaxed);
+    }
     Ok(bytes)
 }

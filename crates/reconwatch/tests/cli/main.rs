@@ -8,6 +8,7 @@ mod examples;
 mod lab;
 mod outcome;
 mod parallel;
+mod progress;
 mod scenario;
 mod usage;
 

@@ -55,6 +55,41 @@ fn gzip_stdin_and_directories_are_read() {
 }
 
 #[test]
+fn zstd_is_read_and_a_truncated_zstd_is_one_counted_reject() {
+    let d = TempDir::new("zstd");
+    let csv = std::fs::read(crate::root().join("examples/sentinel/DnsEvents.csv")).unwrap();
+    let z = zstd::encode_all(&csv[..], 3).unwrap();
+    let whole = d.0.join("dns.csv.zst");
+    std::fs::write(&whole, &z).unwrap();
+    let direct = hunt(&["examples/sentinel/DnsEvents.csv"]);
+    assert_eq!(hunt(&[&whole.to_string_lossy()]), direct);
+
+    // Cut inside its only block: nothing decodes, the run stops saying why.
+    let cut = d.0.join("cut.csv.zst");
+    std::fs::write(&cut, &z[..z.len() - 8]).unwrap();
+    let out = run(&["hunt", "--format", "jsonl", &cut.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("cut.csv.zst: zstd: incomplete frame"), "{err}");
+
+    // A large file cut short: what decodes is hunted, the cut is one counted reject.
+    let mut big = String::from("TimeGenerated,Computer,ClientIP,Name,QueryType,ResultCode\n");
+    for i in 0..40_000 {
+        big.push_str(&format!(
+            "2026-11-27T10:{:02}:{:02}.000Z,dns1,10.1.2.3,h{i}.example.com,A,0\n",
+            i / 6000,
+            i / 100 % 60
+        ));
+    }
+    let z = zstd::encode_all(big.as_bytes(), 3).unwrap();
+    std::fs::write(&cut, &z[..z.len() * 3 / 4]).unwrap();
+    let out = run(&["hunt", "--format", "jsonl", &cut.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 rejected record(s)") && err.contains("zstd: "), "{err}");
+    assert!(!err.contains(" 0 events"), "{err}");
+}
+
+#[test]
 fn unreadable_paths_and_bad_flags_stop_the_run_with_a_clear_message() {
     let out = run(&["hunt", "no/such/file.csv"]);
     assert_eq!(out.status.code(), Some(2));
