@@ -105,17 +105,25 @@ fn client_prefix<'a>(msg: &'a str, qname: &mut &'a str, ev: &mut DnsEvent) -> Re
     }
     if let Some(rest) = s.strip_prefix(" (") {
         // The query name BIND adds to the prefix; most bodies repeat it.
-        let close = memchr::memmem::find(rest.as_bytes(), b"): ").ok_or(RecordError::Truncated("client prefix"))?;
+        let close = find_pair(rest.as_bytes(), b')').ok_or(RecordError::Truncated("client prefix"))?;
         *qname = &rest[..close];
         s = &rest[close + 1..];
     }
     s = s.strip_prefix(": ").ok_or(RecordError::Truncated("client prefix"))?;
     if let Some(rest) = s.strip_prefix("view ") {
-        let colon = memchr::memmem::find(rest.as_bytes(), b": ").ok_or(RecordError::Truncated("view"))?;
+        let colon = find_pair(rest.as_bytes(), b':').ok_or(RecordError::Truncated("view"))?;
         ev.view = Some(rest[..colon].to_string());
         s = &rest[colon + 2..];
     }
     Ok(Some(s))
+}
+
+/// The first `c` followed by `": "` when `c` is `)` (`"): "`), or by `" "` when `c` is `:`
+/// (`": "`): what `memmem::find` gives, without building a searcher for every line (the needle
+/// is two or three bytes and the hay a few dozen).
+fn find_pair(hay: &[u8], c: u8) -> Option<usize> {
+    let tail: &[u8] = if c == b')' { b": " } else { b" " };
+    memchr::memchr_iter(c, hay).find(|&i| hay[i + 1..].starts_with(tail))
 }
 
 /// `NAME CLASS TYPE FLAGS [(SERVER)] [extras]`. Flags: `+`/`-` recursion desired, `S` signed,
@@ -256,6 +264,15 @@ fn transfer_of(s: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, Recor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_pair_is_memmem_find() {
+        for hay in ["a): b", "a)b): c", "): ", ")", "): x): ", "a) : b", "x:y: z", ": ", "a:", "", "v:\u{e9}: w"] {
+            let b = hay.as_bytes();
+            assert_eq!(find_pair(b, b')'), memchr::memmem::find(b, b"): "), "{hay}");
+            assert_eq!(find_pair(b, b':'), memchr::memmem::find(b, b": "), "{hay}");
+        }
+    }
 
     fn ev(msg: &str) -> Result<(Outcome, DnsEvent), RecordError> {
         let mut e = DnsEvent::default();
