@@ -95,32 +95,12 @@ pub fn process_slot(out: &mut Event) -> &mut ProcessEvent {
 /// Splits a byte stream into lines for the text formats: strips `\n`/`\r\n` and a leading UTF-8
 /// BOM, numbers lines from 1, rejects lines that are not UTF-8 or longer than the limit (without
 /// buffering them whole), and yields everything else, including empty lines.
-///
-/// A line that lies whole in the input's buffer is returned from there (consumed on the next
-/// call), without copying; one that straddles the buffer's end is assembled in `buf`.
 pub struct LineReader {
     inner: Box<dyn BufRead + Send>,
     buf: Vec<u8>,
-    /// Bytes of `inner`'s buffer that the line returned last still borrows.
-    pending: usize,
     line_no: u64,
     max: usize,
     pub source: Arc<str>,
-}
-
-/// Where the next line is.
-enum Found {
-    /// In `inner`'s buffer: bytes `start..end`, then `take` bytes to consume.
-    InPlace { start: usize, end: usize, take: usize },
-    /// In `buf`: bytes `start..end`.
-    Copied { start: usize, end: usize },
-}
-
-/// What [`LineReader::assemble`] found.
-enum Assembled {
-    Line { start: usize, end: usize },
-    Rejected,
-    End,
 }
 
 impl LineReader {
@@ -128,7 +108,6 @@ impl LineReader {
         LineReader {
             inner: source.reader,
             buf: Vec::with_capacity(4096),
-            pending: 0,
             line_no: 0,
             max: opts.max_record,
             source: source.name,
@@ -142,106 +121,63 @@ impl LineReader {
 
     /// The next line, or `None` at the end. Bad lines are rejected and skipped.
     pub fn next_line(&mut self, rejects: &mut Rejects) -> io::Result<Option<&str>> {
-        let found = loop {
-            self.inner.consume(std::mem::take(&mut self.pending));
-            let chunk = fill(&mut *self.inner)?;
-            if let Some(i) = memchr::memchr(b'\n', chunk).filter(|&i| i < self.max + 2) {
-                self.line_no += 1;
-                let (start, end) = trim_line(chunk, i, self.line_no);
-                let ok = utf8(&chunk[start..end]);
-                if ok {
-                    break Found::InPlace { start, end, take: i + 1 };
+        let span: Option<(usize, usize)> = loop {
+            self.buf.clear();
+            let mut too_long = false;
+            let mut saw_any = false;
+            loop {
+                let chunk = match self.inner.fill_buf() {
+                    Ok(c) => c,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if chunk.is_empty() {
+                    break;
                 }
-                self.inner.consume(i + 1);
+                saw_any = true;
+                let (take, done) = match memchr::memchr(b'\n', chunk) {
+                    Some(i) => (i + 1, true),
+                    None => (chunk.len(), false),
+                };
+                if !too_long {
+                    if self.buf.len() + take > self.max + 2 {
+                        too_long = true;
+                        self.buf.clear();
+                    } else {
+                        self.buf.extend_from_slice(&chunk[..take]);
+                    }
+                }
+                self.inner.consume(take);
+                if done {
+                    break;
+                }
+            }
+            if !saw_any {
+                break None;
+            }
+            self.line_no += 1;
+            if too_long {
+                rejects.push(&self.source, self.line_no, RecordError::TooLong { limit: self.max });
+                continue;
+            }
+            let mut end = self.buf.len();
+            if end > 0 && self.buf[end - 1] == b'\n' {
+                end -= 1;
+            }
+            if end > 0 && self.buf[end - 1] == b'\r' {
+                end -= 1;
+            }
+            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let start = start.min(end);
+            if std::str::from_utf8(&self.buf[start..end]).is_err() {
                 rejects.push(&self.source, self.line_no, RecordError::NotUtf8);
                 continue;
             }
-            match self.assemble(rejects)? {
-                Assembled::Line { start, end } => break Found::Copied { start, end },
-                Assembled::Rejected => {}
-                Assembled::End => return Ok(None),
-            }
+            break Some((start, end));
         };
-        Ok(Some(match found {
-            Found::InPlace { start, end, take } => {
-                self.pending = take;
-                std::str::from_utf8(&fill(&mut *self.inner)?[start..end]).unwrap_or_default()
-            }
-            Found::Copied { start, end } => std::str::from_utf8(&self.buf[start..end]).unwrap_or_default(),
-        }))
+        // Validated above; `unwrap_or_default` cannot take its default.
+        Ok(span.map(|(s, e)| std::str::from_utf8(&self.buf[s..e]).unwrap_or_default()))
     }
-
-    /// Copies one line that is not whole in the input's buffer (or is too long) into `buf`.
-    fn assemble(&mut self, rejects: &mut Rejects) -> io::Result<Assembled> {
-        self.buf.clear();
-        let mut too_long = false;
-        let mut saw_any = false;
-        loop {
-            let chunk = fill(&mut *self.inner)?;
-            if chunk.is_empty() {
-                break;
-            }
-            saw_any = true;
-            let (take, done) = match memchr::memchr(b'\n', chunk) {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), false),
-            };
-            if !too_long {
-                if self.buf.len() + take > self.max + 2 {
-                    too_long = true;
-                    self.buf.clear();
-                } else {
-                    self.buf.extend_from_slice(&chunk[..take]);
-                }
-            }
-            self.inner.consume(take);
-            if done {
-                break;
-            }
-        }
-        if !saw_any {
-            return Ok(Assembled::End);
-        }
-        self.line_no += 1;
-        if too_long {
-            rejects.push(&self.source, self.line_no, RecordError::TooLong { limit: self.max });
-            return Ok(Assembled::Rejected);
-        }
-        let nl = if self.buf.last() == Some(&b'\n') { self.buf.len() - 1 } else { self.buf.len() };
-        let (start, end) = trim_line(&self.buf, nl, self.line_no);
-        if !utf8(&self.buf[start..end]) {
-            rejects.push(&self.source, self.line_no, RecordError::NotUtf8);
-            return Ok(Assembled::Rejected);
-        }
-        Ok(Assembled::Line { start, end })
-    }
-}
-
-/// `fill_buf`, retried when interrupted.
-fn fill(r: &mut dyn BufRead) -> io::Result<&[u8]> {
-    loop {
-        match r.fill_buf() {
-            Ok(_) => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    r.fill_buf()
-}
-
-/// The line in `b[..nl]` without its `\r` (and a BOM on line 1), as a byte range.
-fn trim_line(b: &[u8], nl: usize, line_no: u64) -> (usize, usize) {
-    let mut end = nl;
-    if end > 0 && b[end - 1] == b'\r' {
-        end -= 1;
-    }
-    let start = if line_no == 1 && b.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    (start.min(end), end)
-}
-
-/// Whether a line is UTF-8: the ASCII test first, which is what logs almost always are.
-fn utf8(b: &[u8]) -> bool {
-    b.is_ascii() || std::str::from_utf8(b).is_ok()
 }
 
 #[cfg(test)]

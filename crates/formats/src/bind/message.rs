@@ -171,15 +171,16 @@ fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEve
     if flags.is_empty() {
         return Err(RecordError::Truncated(what));
     }
-    if !flags.starts_with(['+', '-']) || !flags[1..].bytes().all(|b| b"SETDCVK()".contains(&b) || b.is_ascii_digit()) {
+    let flag = |b: u8| matches!(b, b'S' | b'E' | b'T' | b'D' | b'C' | b'V' | b'K' | b'(' | b')' | b'0'..=b'9');
+    if !flags.starts_with(['+', '-']) || !flags.bytes().skip(1).all(flag) {
         return Err(malformed("query flags", flags));
     }
-    ev.transport = Some(if flags.contains('T') { Transport::Tcp } else { Transport::Udp });
+    ev.transport = Some(if flags.bytes().any(|b| b == b'T') { Transport::Tcp } else { Transport::Udp });
     ev.extra.push("Flags", flags);
     let (server, _) = word(rest);
     if !server.is_empty() {
         let inner = server.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or(RecordError::Truncated(what))?;
-        let ip = inner.rsplit_once('#').map_or(inner, |(ip, _)| ip);
+        let ip = inner.bytes().rposition(|b| b == b'#').map_or(inner, |i| &inner[..i]);
         ev.server_ip = Some(parse_ip(ip).ok_or_else(|| RecordError::BadIp(RecordError::quote(inner)))?);
     }
     Ok(())

@@ -178,8 +178,11 @@ fn fill(r: &mut dyn BufRead) -> io::Result<&[u8]> {
 mod tests {
     use super::*;
 
+    /// Records as (line, fields).
+    type Lines = Vec<(u64, Vec<Vec<u8>>)>;
+
     /// Fields and line numbers as the `csv` crate gives them, and as [`Records`] does.
-    fn both(input: &[u8], buf: usize) -> (Vec<(u64, Vec<Vec<u8>>)>, Vec<(u64, Vec<Vec<u8>>)>) {
+    fn both(input: &[u8], buf: usize) -> (Lines, Lines) {
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
         let mut rec = csv::ByteRecord::new();
         let mut want = Vec::new();
@@ -217,7 +220,7 @@ mod tests {
         for input in inputs {
             for buf in [8, 16, 64, 8192] {
                 let (want, got) = both(input, buf);
-                let fields = |v: &[(u64, Vec<Vec<u8>>)]| v.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
+                let fields = |v: &Lines| v.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
                 let text = String::from_utf8_lossy(input);
                 assert_eq!(fields(&got), fields(&want), "{text:?} (buffer {buf})");
                 if !input.contains(&b'\r') && !text.contains("\n\n") {
