@@ -20,10 +20,21 @@ fn bad(field: &'static str, value: &str) -> AssignError {
 
 /// Parses an IP address as logs write it: plain, `[v6]`, or with a zone suffix (`fe80::1%eth0`).
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    if let Some(v4) = crate::net::parse_ipv4_fast(s.as_bytes()) {
+        return Some(IpAddr::V4(v4));
+    }
     let s = s.trim();
     let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
     let s = s.split('%').next().unwrap_or(s);
     s.parse().ok()
+}
+
+/// `v.trim().is_empty()`, answered from the first byte when it is visible ASCII (a value).
+fn blank(v: &str) -> bool {
+    match v.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => v.trim().is_empty(),
+    }
 }
 
 fn num<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<Option<T>, AssignError> {
@@ -60,19 +71,19 @@ impl DnsEvent {
                 self.server.push_str(v);
             }
             DnsField::ClientIp => {
-                self.client_ip = if v.trim().is_empty() { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
+                self.client_ip = if blank(v) { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::ServerIp => {
-                self.server_ip = if v.trim().is_empty() { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
+                self.server_ip = if blank(v) { None } else { Some(parse_ip(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::ClientPort => self.client_port = num(name, v)?,
             DnsField::Name => self.set_name(v),
             DnsField::QueryType => {
-                self.qtype = if v.trim().is_empty() { None } else { Some(QType::parse(v).ok_or_else(|| bad(name, v))?) }
+                self.qtype = if blank(v) { None } else { Some(QType::parse(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::QueryClass => self.qclass = num(name, v)?,
             DnsField::ResultCode => {
-                self.rcode = if v.trim().is_empty() { None } else { Some(Rcode::parse(v).ok_or_else(|| bad(name, v))?) }
+                self.rcode = if blank(v) { None } else { Some(Rcode::parse(v).ok_or_else(|| bad(name, v))?) }
             }
             DnsField::Protocol => {
                 self.transport = match v.trim().to_ascii_lowercase().as_str() {

@@ -234,6 +234,9 @@ impl QType {
     /// Parses a mnemonic in any case (`axfr`), a number (`252`), RFC 3597 `TYPE252`, or Zeek's `*`
     /// for ANY.
     pub fn parse(s: &str) -> Option<QType> {
+        if let Some(q) = QType::common(s.as_bytes()) {
+            return Some(q);
+        }
         let s = s.trim();
         if s == "*" {
             return Some(QType::ANY);
@@ -250,6 +253,33 @@ impl QType {
             }
         }
         QTYPES.iter().find(|(_, name)| name.eq_ignore_ascii_case(s)).map(|(n, _)| QType(*n))
+    }
+}
+
+impl QType {
+    /// The usual spellings in logs (upper-case mnemonics of the common types, small numbers),
+    /// answered without trimming or scanning the table. Anything else is `None`, left to the
+    /// general path, which gives the same answer for these.
+    fn common(b: &[u8]) -> Option<QType> {
+        Some(match b {
+            b"A" => QType::A,
+            b"AAAA" => QType::AAAA,
+            b"PTR" => QType::PTR,
+            b"MX" => QType::MX,
+            b"TXT" => QType::TXT,
+            b"SRV" => QType::SRV,
+            b"NS" => QType::NS,
+            b"SOA" => QType::SOA,
+            b"CNAME" => QType(5),
+            b"HTTPS" => QType(65),
+            b"SVCB" => QType(64),
+            b"ANY" => QType::ANY,
+            b"AXFR" => QType::AXFR,
+            b"IXFR" => QType::IXFR,
+            [d @ b'0'..=b'9'] => QType(u16::from(d - b'0')),
+            [d1 @ b'1'..=b'9', d2 @ b'0'..=b'9'] => QType(u16::from(d1 - b'0') * 10 + u16::from(d2 - b'0')),
+            _ => return None,
+        })
     }
 }
 
@@ -302,6 +332,15 @@ impl Rcode {
 
     /// Parses a mnemonic in any case (`NXDOMAIN`, also `NXDomain`, `Name Error`), or a number.
     pub fn parse(s: &str) -> Option<Rcode> {
+        // The usual spellings, without trimming, allocating or scanning (same answers).
+        match s.as_bytes() {
+            [d @ b'0'..=b'9'] => return Some(Rcode(u16::from(d - b'0'))),
+            b"NOERROR" => return Some(Rcode::NOERROR),
+            b"NXDOMAIN" => return Some(Rcode::NXDOMAIN),
+            b"SERVFAIL" => return Some(Rcode::SERVFAIL),
+            b"REFUSED" => return Some(Rcode::REFUSED),
+            _ => {}
+        }
         let s = s.trim();
         if let Ok(n) = s.parse::<u16>() {
             return Some(Rcode(n));
@@ -346,6 +385,24 @@ mod tests {
         assert_eq!(QType::parse("70000"), None);
         assert_eq!(QType::parse("A🦀AAA"), None);
         assert_eq!(QType::parse("TYPE"), None);
+    }
+
+    #[test]
+    fn common_spellings_agree_with_the_general_path() {
+        let mut inputs: Vec<String> = QTYPES.iter().map(|(_, n)| n.to_string()).collect();
+        inputs.extend((0..=300).map(|n| n.to_string()));
+        inputs.extend(["00", "01", "0A", " A", "a", "Ax", "", "AAAA "].map(String::from));
+        for s in &inputs {
+            if let Some(q) = QType::common(s.as_bytes()) {
+                let general = QTYPES.iter().find(|(_, n)| n.eq_ignore_ascii_case(s)).map(|(n, _)| QType(*n));
+                assert_eq!(Some(q), general.or_else(|| s.parse().ok().map(QType)), "{s}");
+            }
+        }
+        assert_eq!(QType::parse("01"), Some(QType::A));
+        for (n, name) in RCODES {
+            assert_eq!(Rcode::parse(name), Some(Rcode(*n)), "{name}");
+            assert_eq!(Rcode::parse(&n.to_string()), Some(Rcode(*n)), "{n}");
+        }
     }
 
     #[test]

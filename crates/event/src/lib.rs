@@ -3,6 +3,7 @@
 
 mod assign;
 mod dns;
+mod extra;
 mod field;
 mod json;
 mod net;
@@ -11,11 +12,14 @@ mod time;
 
 pub use assign::{parse_ip, parse_time, AssignError};
 pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
+pub use extra::Extra;
 pub use field::{DerivedField, DnsField, FieldId, FieldValue, ProcessField, Record};
 pub use json::JsonEvent;
 pub use net::IpNet;
 pub use process::{file_name_of, ProcessEvent};
-pub use time::{civil_from_days, days_from_civil, days_in_month, month_from_name, Timestamp, NANOS_PER_SEC};
+pub use time::{
+    civil_days, civil_from_days, days_from_civil, days_in_month, month_from_name, DayCache, Timestamp, NANOS_PER_SEC,
+};
 
 /// One normalized event.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,29 +69,5 @@ impl Event {
             Event::Process(e) => e.source_format,
             Event::Json(e) => e.source_format,
         }
-    }
-}
-
-/// Source columns without a normalized home: kept in order, looked up by exact name, then by
-/// name ignoring ASCII case.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Extra(pub Vec<(Box<str>, String)>);
-
-impl Extra {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .or_else(|| self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-            .map(|(_, v)| v.as_str())
-    }
-    pub fn push(&mut self, key: impl Into<Box<str>>, value: impl Into<String>) {
-        self.0.push((key.into(), value.into()));
-    }
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }

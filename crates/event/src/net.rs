@@ -1,7 +1,7 @@
 //! IP networks: CIDR matching shared by rules (`|cidr`) and tuning (allow-lists).
 
 use crate::parse_ip;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// An IPv4 or IPv6 network. Addresses are canonicalised, so an IPv4-mapped IPv6 address
 /// (`::ffff:10.1.2.3`) is inside the IPv4 network that holds its IPv4 address.
@@ -41,9 +41,82 @@ impl IpNet {
     }
 }
 
+/// Dotted-quad IPv4 exactly as std's parser accepts it (four decimal octets of one to three
+/// digits, no leading zeros, each at most 255), without its general machinery; `None` for
+/// anything else, which callers then hand to the general parser.
+pub(crate) fn parse_ipv4_fast(b: &[u8]) -> Option<Ipv4Addr> {
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, o) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v = 0u32;
+        while i < b.len() && i - start < 3 && b[i].is_ascii_digit() {
+            v = v * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || v > 255 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *o = v as u8;
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(octets))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::IpNet;
+    use super::{parse_ipv4_fast, IpNet};
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn fast_ipv4_agrees_with_std() {
+        let cases = [
+            "10.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "1.2.3.4",
+            "192.0.2.100",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4 ",
+            " 1.2.3.4",
+            "1.2.3.04",
+            "1.2.3.1000",
+            "1.2.3.",
+            ".1.2.3",
+            "a.b.c.d",
+            "1.2.3.4%eth0",
+            "1.2.3.-4",
+            "1.2.3.+4",
+            "99.99.99.99",
+            "199.199.199.199",
+            "100.200.250.255",
+        ];
+        for c in cases {
+            let fast = parse_ipv4_fast(c.as_bytes());
+            let std = c.parse::<Ipv4Addr>().ok();
+            assert!(fast.is_none() || fast == std, "{c}: {fast:?} vs {std:?}");
+            if c.len() <= 15 && c.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                assert_eq!(fast, std, "{c}");
+            }
+        }
+        for n in (0..=u32::MAX).step_by(7_919_993) {
+            let s = Ipv4Addr::from(n).to_string();
+            assert_eq!(parse_ipv4_fast(s.as_bytes()), Some(Ipv4Addr::from(n)), "{s}");
+        }
+    }
 
     #[test]
     fn networks_v4_v6_mapped_and_bad_input() {

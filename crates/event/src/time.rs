@@ -24,6 +24,9 @@ impl Timestamp {
     }
     /// From fractional epoch seconds as written by Zeek (`1700000000.123456`), parsed exactly.
     pub fn from_epoch_str(s: &str) -> Option<Self> {
+        if let Some(t) = epoch_fast(s.as_bytes()) {
+            return Some(t);
+        }
         let (int, frac) = match s.split_once('.') {
             Some((i, f)) => (i, f),
             None => (s, ""),
@@ -36,12 +39,10 @@ impl Timestamp {
     }
     /// Builds a timestamp from a UTC civil date and time. Returns `None` for impossible dates.
     pub fn from_civil(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, nanos: u32) -> Option<Self> {
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        if !valid_date(y, mo, d) {
             return None;
         }
-        let days = days_from_civil(y, mo, d);
-        let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
-        secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(nanos)).map(Timestamp)
+        Timestamp::from_days(days_from_civil(y, mo, d), h, mi, s, nanos)
     }
     pub fn secs(self) -> i64 {
         self.0.div_euclid(NANOS_PER_SEC)
@@ -60,6 +61,11 @@ impl Timestamp {
     /// Parses RFC 3339 / ISO 8601 date-times: `2026-11-27T13:14:15Z`, with `T` or a space, optional
     /// fraction (up to 9 digits), `Z`, `+hh:mm`, `+hhmm` or no zone (taken as UTC).
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        Self::parse_rfc3339_cached(s, &mut DayCache::default())
+    }
+    /// [`Timestamp::parse_rfc3339`], reusing the day number of the date parsed last when the
+    /// date (`YYYY-MM-DD`) is the same: for a reader, the date changes once a day.
+    pub fn parse_rfc3339_cached(s: &str, cache: &mut DayCache) -> Option<Self> {
         let b = s.trim().as_bytes();
         if b.len() < 19 {
             return None;
@@ -82,7 +88,11 @@ impl Timestamp {
         {
             return None;
         }
-        let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+        let days = cache.days(&b[..10], || {
+            let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+            valid_date(i64::from(y), mo, d).then(|| days_from_civil(i64::from(y), mo, d))
+        })?;
+        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
         let mut i = 19;
         let mut nanos = 0u32;
         if i < b.len() && (b[i] == b'.' || b[i] == b',') {
@@ -91,7 +101,7 @@ impl Timestamp {
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
-            nanos = parse_fraction(std::str::from_utf8(&b[start..i]).ok()?)? as u32;
+            nanos = fraction_digits(&b[start..i]) as u32;
         }
         let offset_secs: i64 = match &b[i..] {
             [] | [b'Z'] | [b'z'] => 0,
@@ -111,13 +121,89 @@ impl Timestamp {
             }
             _ => return None,
         };
-        let t = Timestamp::from_civil(i64::from(y), mo, d, h, mi, sec, nanos)?;
+        let t = Timestamp::from_days(days, h, mi, sec, nanos)?;
         Some(Timestamp(t.0.checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)?))
+    }
+    /// A time of day on a day number (days since 1970-01-01, see [`days_from_civil`]); `None`
+    /// for an impossible time (leap second 60 allowed, as in [`Timestamp::from_civil`]).
+    pub fn from_days(days: i64, h: u32, mi: u32, s: u32, nanos: u32) -> Option<Self> {
+        if h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
+        secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(nanos)).map(Timestamp)
     }
     /// Floor to a multiple of `width` nanoseconds since the epoch (KQL `bin()`).
     pub fn bin(self, width: i64) -> Timestamp {
         Timestamp(self.0 - self.0.rem_euclid(width))
     }
+}
+
+/// The common Zeek form `1795737600.009002`: 1 to 12 integer digits, a dot, 1 to 9 fraction
+/// digits, nothing else. `None` for anything else (the general path then decides).
+fn epoch_fast(b: &[u8]) -> Option<Timestamp> {
+    let dot = b.iter().position(|&c| c == b'.')?;
+    let (int, frac) = (&b[..dot], &b[dot + 1..]);
+    if !(1..=12).contains(&int.len()) || !(1..=9).contains(&frac.len()) {
+        return None;
+    }
+    let mut secs = 0i64;
+    for &c in int {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        secs = secs * 10 + i64::from(c - b'0');
+    }
+    if !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(fraction_digits(frac)).map(Timestamp)
+}
+
+/// Nanoseconds from ASCII digits (the caller checked them): the first nine count.
+fn fraction_digits(frac: &[u8]) -> i64 {
+    let mut nanos = 0i64;
+    for i in 0..9 {
+        nanos = nanos * 10 + frac.get(i).map_or(0, |c| i64::from(c - b'0'));
+    }
+    nanos
+}
+
+/// Remembers the day number of the last date a reader parsed, keyed by the date's exact bytes
+/// (`2026-11-27`, `27-Nov-2026`, up to 16 bytes): the date of a log changes once a day, so the
+/// civil-date checks and arithmetic run once a day instead of once an event.
+#[derive(Debug, Clone, Default)]
+pub struct DayCache {
+    key: [u8; 16],
+    len: u8,
+    days: i64,
+}
+
+impl DayCache {
+    /// The day number for the date written as `key`: the cached one when `key` is the same
+    /// bytes as last time, else `compute()`'s (kept when it is `Some`).
+    pub fn days(&mut self, key: &[u8], compute: impl FnOnce() -> Option<i64>) -> Option<i64> {
+        if self.len > 0 && key == &self.key[..usize::from(self.len)] {
+            return Some(self.days);
+        }
+        let days = compute()?;
+        if let Some(slot) = self.key.get_mut(..key.len()).filter(|_| !key.is_empty()) {
+            slot.copy_from_slice(key);
+            self.len = key.len() as u8;
+            self.days = days;
+        }
+        Some(days)
+    }
+}
+
+/// The day number of a real date (days since 1970-01-01), `None` for an impossible one.
+pub fn civil_days(y: i64, mo: u32, d: u32) -> Option<i64> {
+    valid_date(y, mo, d).then(|| days_from_civil(y, mo, d))
+}
+
+/// Whether `y-mo-d` is a real date of the proleptic Gregorian calendar.
+fn valid_date(y: i64, mo: u32, d: u32) -> bool {
+    (1..=12).contains(&mo) && d != 0 && d <= days_in_month(y, mo)
 }
 
 /// Parses up to nine fraction digits into nanoseconds; extra digits are truncated.
@@ -235,6 +321,74 @@ mod tests {
         assert_eq!(Timestamp::from_epoch_str("1700000000.123456").unwrap().0, 1_700_000_000_123_456_000);
         assert_eq!(Timestamp::from_epoch_str("1700000000").unwrap().0, 1_700_000_000_000_000_000);
         assert!(Timestamp::from_epoch_str("17x").is_none());
+    }
+
+    #[test]
+    fn day_cache_agrees_across_midnight_month_year_and_leap_days() {
+        let mut cache = DayCache::default();
+        // Every 7 h 13 min over six years (three Februaries in leap years), plus the edges.
+        let mut stamps: Vec<String> = (0..7000)
+            .map(|i| Timestamp::from_secs(1_703_980_800 + i * 26_011).to_string().replace('Z', ".250Z"))
+            .collect();
+        stamps.extend(
+            [
+                "2024-02-28T23:59:59.999Z",
+                "2024-02-29T00:00:00Z",
+                "2024-02-29T23:59:60Z",
+                "2024-03-01T00:00:00Z",
+                "2025-02-29T00:00:00Z",
+                "2025-02-28T00:00:00Z",
+                "2025-12-31T23:59:59.999999999Z",
+                "2026-01-01T00:00:00Z",
+                "2026-01-01 00:00:00+01:00",
+                "2026-01-01T24:00:00Z",
+                "2026-01-01T00:00:00Q",
+                "2026-13-01T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+                "2100-02-29T00:00:00Z",
+                "2000-02-29T00:00:00Z",
+            ]
+            .map(String::from),
+        );
+        for s in &stamps {
+            let fresh = Timestamp::parse_rfc3339(s);
+            let cached = Timestamp::parse_rfc3339_cached(s, &mut cache);
+            assert_eq!(cached, fresh, "{s}");
+            // The uncached path is the arithmetic itself: check it against from_civil.
+            if let Some(t) = fresh.filter(|_| s.ends_with('Z')) {
+                let (y, mo, d, h, mi, sec, ns) = t.to_civil();
+                assert_eq!(Timestamp::from_civil(y, mo, d, h, mi, sec, ns), Some(t), "{s}");
+            }
+        }
+        assert!(Timestamp::parse_rfc3339_cached("2025-02-29T00:00:00Z", &mut cache).is_none());
+        assert!(Timestamp::parse_rfc3339_cached("2024-02-29T00:00:00Z", &mut cache).is_some());
+    }
+
+    #[test]
+    fn epoch_fast_path_agrees_with_the_general_one() {
+        for s in [
+            "1795737600.009002",
+            "0.1",
+            "1.123456789",
+            "1.1234567891",
+            "-1.5",
+            "+1.5",
+            "999999999999.5",
+            "9223372036.854775807",
+            "9223372037.0",
+            "1.",
+            ".5",
+            "1.5x",
+        ] {
+            let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+            let general = int.parse::<i64>().ok().and_then(|secs| {
+                let n = parse_fraction(frac)?;
+                let n = if int.starts_with('-') { -n } else { n };
+                secs.checked_mul(NANOS_PER_SEC)?.checked_add(n).map(Timestamp)
+            });
+            assert_eq!(Timestamp::from_epoch_str(s), general, "{s}");
+        }
     }
 
     #[test]

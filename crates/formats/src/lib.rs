@@ -19,6 +19,7 @@ mod reader;
 pub mod registry;
 mod route53;
 pub mod sentinel;
+mod split;
 mod suricata;
 pub mod windns_debug;
 pub mod windows;

@@ -137,6 +137,9 @@ fn fixed_offset(rest: &str) -> Option<i64> {
 
 /// Parses `HH:MM:SS` with an optional `.fraction` (up to 9 digits kept) into (h, m, s, nanos).
 pub fn parse_hms(s: &str) -> Option<(u32, u32, u32, u32)> {
+    if let Some(t) = hms_fast(s.as_bytes()) {
+        return Some(t);
+    }
     let (hms, frac) = match s.split_once(['.', ',']) {
         Some((a, b)) => (a, Some(b)),
         None => (s, None),
@@ -159,6 +162,39 @@ pub fn parse_hms(s: &str) -> Option<(u32, u32, u32, u32)> {
         }
         Some(_) => return None,
     };
+    Some((h, m, sec, nanos))
+}
+
+/// The usual `HH:MM:SS` / `HH:MM:SS.fff` (two-digit fields, a `.` and 1 to 9 fraction digits)
+/// without splitting; `None` for anything else, which [`parse_hms`] then reads the long way
+/// (with the same answer for what this accepts).
+fn hms_fast(b: &[u8]) -> Option<(u32, u32, u32, u32)> {
+    let two = |i: usize| -> Option<u32> {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x < 10 && y < 10).then(|| u32::from(x) * 10 + u32::from(y))
+    };
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' || (b.len() > 8 && (b[8] != b'.' || b.len() > 18)) {
+        return None;
+    }
+    let (h, m, sec) = (two(0)?, two(3)?, two(6)?);
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let mut nanos = 0u32;
+    if b.len() > 8 {
+        let frac = &b[9..];
+        if frac.is_empty() {
+            return None;
+        }
+        for i in 0..9 {
+            let d = match frac.get(i) {
+                Some(c) if c.is_ascii_digit() => u32::from(c - b'0'),
+                Some(_) => return None,
+                None => 0,
+            };
+            nanos = nanos * 10 + d;
+        }
+    }
     Some((h, m, sec, nanos))
 }
 
@@ -211,6 +247,42 @@ mod tests {
         assert_eq!(z.to_local(utc("2026-07-01T10:00:00Z")).to_string(), "2026-07-01T12:00:00Z");
         let ny = LocalZone::parse(Some("America/New_York")).unwrap();
         assert_eq!(ny.to_utc(utc("2026-11-27T08:00:00Z")).to_string(), "2026-11-27T13:00:00Z");
+    }
+
+    #[test]
+    fn hms_fast_path_agrees_with_the_long_way() {
+        let cases = [
+            "13:14:15",
+            "13:14:15.123",
+            "00:00:00.000000001",
+            "23:59:60.999999999",
+            "23:59:59.1234567891",
+            "24:00:00",
+            "23:60:00",
+            "1:02:03",
+            "13:14:15.",
+            "13:14:15,5",
+            "13:14:15.12a",
+            "13:14",
+            "13:14:15:16",
+            "ab:cd:ef",
+            "13:14:15.5 ",
+            "+1:02:03",
+        ];
+        for c in cases {
+            if let Some(fast) = hms_fast(c.as_bytes()) {
+                let (hms, frac) = c.split_once('.').map_or((c, None), |(a, b)| (a, Some(b)));
+                let mut it = hms.split(':').map(|x| small_num(x, 2));
+                let (h, m, s) = (it.next().flatten(), it.next().flatten(), it.next().flatten());
+                let ns = frac.map_or(Some(0), |f| f.parse::<u32>().ok().map(|n| n * 10u32.pow(9 - f.len() as u32)));
+                assert_eq!(Some(fast), h.zip(m).zip(s).zip(ns).map(|(((h, m), s), ns)| (h, m, s, ns)), "{c}");
+            }
+        }
+        assert_eq!(parse_hms("13:14:15.5"), Some((13, 14, 15, 500_000_000)));
+        assert_eq!(parse_hms("1:02:03"), Some((1, 2, 3, 0)));
+        assert_eq!(parse_hms("13:14:15,25"), Some((13, 14, 15, 250_000_000)));
+        assert_eq!(parse_hms("24:00:00"), None);
+        assert_eq!(parse_hms("13:14:15.1234567891"), None);
     }
 
     #[test]

@@ -82,6 +82,7 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         server: opts.server.clone(),
         hdr: Header::default(),
         scratch: String::new(),
+        seps: Vec::new(),
         path: String::new(),
         ignored: 0,
     }))
@@ -233,41 +234,14 @@ fn unescape(s: &str, out: &mut String) -> bool {
     }
 }
 
-/// Splits a row by the separator: memchr for the usual one-byte separator, memmem otherwise.
-struct Fields<'a> {
-    rest: Option<&'a str>,
-    sep: &'a str,
-}
+/// Counts the fields of a set value (`answers`) split by the set separator.
+struct Fields;
 
-impl<'a> Fields<'a> {
-    fn new(line: &'a str, sep: &'a str) -> Self {
-        Fields { rest: Some(line), sep }
-    }
+impl Fields {
     fn count(line: &str, sep: &str) -> usize {
         match sep.as_bytes() {
             [b] => memchr::memchr_iter(*b, line.as_bytes()).count() + 1,
             s => memchr::memmem::find_iter(line.as_bytes(), s).count() + 1,
-        }
-    }
-}
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = &'a str;
-    fn next(&mut self) -> Option<&'a str> {
-        let rest = self.rest?;
-        let at = match self.sep.as_bytes() {
-            [b] => memchr::memchr(*b, rest.as_bytes()),
-            s => memchr::memmem::find(rest.as_bytes(), s),
-        };
-        match at {
-            Some(i) => {
-                self.rest = Some(&rest[i + self.sep.len()..]);
-                Some(&rest[..i])
-            }
-            None => {
-                self.rest = None;
-                Some(rest)
-            }
         }
     }
 }
@@ -277,13 +251,15 @@ pub struct ZeekReader {
     server: Option<String>,
     hdr: Header,
     scratch: String,
+    /// Separator offsets of the current row.
+    seps: Vec<usize>,
     path: String,
     ignored: u64,
 }
 
 impl EventReader for ZeekReader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
-        let ZeekReader { lines, server, hdr, scratch, path, ignored } = self;
+        let ZeekReader { lines, server, hdr, scratch, seps, path, ignored } = self;
         loop {
             let Some(line) = lines.next_line(rejects)? else { return Ok(false) };
             let res = if line.trim().is_empty() {
@@ -302,7 +278,7 @@ impl EventReader for ZeekReader {
                 *ignored += 1;
                 continue;
             } else {
-                tsv_row(line, hdr, scratch, out).map(|()| true)
+                tsv_row(line, hdr, seps, scratch, out).map(|()| true)
             };
             match res {
                 Ok(true) => {
@@ -394,8 +370,16 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
     Ok(())
 }
 
-fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> Result<(), RecordError> {
-    let got = Fields::count(line, &hdr.sep);
+fn tsv_row(
+    line: &str,
+    hdr: &Header,
+    seps: &mut Vec<usize>,
+    scratch: &mut String,
+    out: &mut Event,
+) -> Result<(), RecordError> {
+    // One pass over the line finds every separator; fields are then slices between them.
+    separators(line.as_bytes(), &hdr.sep, seps);
+    let got = seps.len() + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
@@ -403,18 +387,26 @@ fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> R
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
     let mut st = State::default();
-    for ((col, name), raw) in hdr.cols.iter().zip(Fields::new(line, &hdr.sep)) {
-        if raw == hdr.unset || *col == Col::Skip {
+    // Escapes are rare: one look at the whole line spares one per field.
+    let line_escaped = memchr::memchr(b'\\', line.as_bytes()).is_some();
+    let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
+    let mut start = 0;
+    for (i, (col, name)) in hdr.cols.iter().enumerate() {
+        let end = seps.get(i).copied().unwrap_or(line.len());
+        let raw = &line[start..end];
+        start = end + hdr.sep.len();
+        if *col == Col::Skip || same(raw.as_bytes(), unset) {
             continue;
         }
+        let is_empty = same(raw.as_bytes(), empty);
         if *col == Col::Answers {
-            let n = if raw == hdr.empty { 0 } else { Fields::count(raw, &hdr.set_sep) };
+            let n = if is_empty { 0 } else { Fields::count(raw, &hdr.set_sep) };
             d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
         }
-        let escaped = memchr::memchr(b'\\', raw.as_bytes()).is_some();
+        let escaped = line_escaped && memchr::memchr(b'\\', raw.as_bytes()).is_some();
         let utf8 = !escaped || unescape(raw, scratch);
         let v = if escaped { scratch.as_str() } else { raw };
-        if raw == hdr.empty {
+        if is_empty {
             // An empty string or container: nothing to keep, but an empty query name is a name.
             if *col == Col::Query {
                 d.name.clear();
@@ -431,6 +423,22 @@ fn tsv_row(line: &str, hdr: &Header, scratch: &mut String, out: &mut Event) -> R
         apply(d, &mut st, *col, v)?;
     }
     st.finish(d)
+}
+
+/// Byte-slice equality with the length test first (most fields differ in length from `-`).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a == b
+}
+
+/// The offsets of every separator in `line` (non-overlapping, left to right) into `out`.
+fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) {
+    match sep.as_bytes() {
+        &[c] => crate::split::byte_positions(line, c, out),
+        many => {
+            out.clear();
+            out.extend(memchr::memmem::find_iter(line, many));
+        }
+    }
 }
 
 /// One JSON record; `Ok(false)` if it is another Zeek log's record (no DNS column at all).

@@ -4,7 +4,7 @@
 
 use crate::localtime::{parse_hms, small_num, LocalZone};
 use crate::RecordError;
-use event::{month_from_name, Timestamp};
+use event::{civil_days, month_from_name, DayCache, Timestamp};
 
 /// How zone-less times become UTC: the configured offset, and the instant that RFC 3164 years
 /// are inferred from (the file's modification time, else now).
@@ -12,6 +12,8 @@ use event::{month_from_name, Timestamp};
 pub struct TimeCtx {
     pub zone: LocalZone,
     pub reference: Timestamp,
+    /// The day number of the last print-time date (`27-Nov-2026`) read.
+    pub days: DayCache,
 }
 
 /// One line split into its prefixes and the BIND message.
@@ -42,7 +44,7 @@ fn token(s: &str) -> (&str, &str) {
     }
 }
 
-pub fn parse<'a>(line: &'a str, ctx: &TimeCtx) -> Result<Header<'a>, RecordError> {
+pub fn parse<'a>(line: &'a str, ctx: &mut TimeCtx) -> Result<Header<'a>, RecordError> {
     let mut h = Header { msg: line, ..Header::default() };
     let mut s = line;
     let mut pri = false;
@@ -147,7 +149,7 @@ fn rfc3164<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
 
 /// A line starting with a digit: rsyslog's `2026-11-27T13:14:15.123+01:00 HOST TAG: MSG`, or
 /// BIND's print-time `27-Nov-2026 13:14:15.123 ` / ISO 8601 (local time unless it has a zone).
-fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), RecordError> {
+fn stamped<'a>(s: &'a str, ctx: &mut TimeCtx, h: &mut Header<'a>) -> Result<(), RecordError> {
     let b = s.as_bytes();
     if b.len() >= 19 && b[4] == b'-' && b[7] == b'-' && (b[10] == b'T' || b[10] == b' ') {
         // ISO: the date and time may be joined by `T` (one token) or a space (two).
@@ -170,21 +172,30 @@ fn stamped<'a>(s: &'a str, ctx: &TimeCtx, h: &mut Header<'a>) -> Result<(), Reco
         return Ok(());
     }
     // `27-Nov-2026 13:14:15.123` (the day may be one digit in old versions).
+    // The date is the same on every line of a day: a date seen last time is already checked.
     let (date, rest) = token(s);
     let (time, rest) = token(rest);
-    let mut parts = date.split('-');
-    let (d, mo, y) = (parts.next(), parts.next(), parts.next());
-    let (Some(d), Some(mo), Some(y), None) = (d, mo, y, parts.next()) else {
-        h.msg = s;
-        return Ok(());
-    };
     let stamp_end = if time.is_empty() { date.len() } else { date.len() + 1 + time.len() };
     let stamp = || s.get(..stamp_end).unwrap_or(s);
-    let day = small_num(d, 2).ok_or_else(|| bad_time(stamp()))?;
-    let month = month_from_name(mo).filter(|_| mo.len() == 3).ok_or_else(|| bad_time(stamp()))?;
-    let year = small_num(y, 4).filter(|_| y.len() == 4).ok_or_else(|| bad_time(stamp()))?;
+    let mut three_parts = true;
+    let days = ctx.days.days(date.as_bytes(), || {
+        let mut parts = date.split('-');
+        let (d, mo, y) = (parts.next(), parts.next(), parts.next());
+        let (Some(d), Some(mo), Some(y), None) = (d, mo, y, parts.next()) else {
+            three_parts = false;
+            return None;
+        };
+        let day = small_num(d, 2)?;
+        let month = month_from_name(mo).filter(|_| mo.len() == 3)?;
+        let year = small_num(y, 4).filter(|_| y.len() == 4)?;
+        civil_days(i64::from(year), month, day)
+    });
+    if !three_parts {
+        h.msg = s;
+        return Ok(());
+    }
     let (hh, mm, ss, ns) = parse_hms(time).ok_or_else(|| bad_time(stamp()))?;
-    let t = Timestamp::from_civil(i64::from(year), month, day, hh, mm, ss, ns).ok_or_else(|| bad_time(stamp()))?;
+    let t = days.and_then(|d| Timestamp::from_days(d, hh, mm, ss, ns)).ok_or_else(|| bad_time(stamp()))?;
     h.time = Some(ctx.zone.to_utc(t));
     h.msg = rest;
     Ok(())
@@ -229,20 +240,24 @@ mod tests {
     use super::*;
 
     fn ctx() -> TimeCtx {
-        TimeCtx { zone: LocalZone::utc(), reference: Timestamp::parse_rfc3339("2027-01-02T00:00:00Z").unwrap() }
+        TimeCtx {
+            zone: LocalZone::utc(),
+            reference: Timestamp::parse_rfc3339("2027-01-02T00:00:00Z").unwrap(),
+            days: DayCache::default(),
+        }
     }
 
     #[test]
     fn print_time_category_severity() {
-        let h = parse("27-Nov-2026 13:14:15.123 queries: info: client x", &ctx()).unwrap();
+        let h = parse("27-Nov-2026 13:14:15.123 queries: info: client x", &mut ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-27T13:14:15.123Z");
         assert_eq!((h.category, h.severity, h.msg, h.syslog), (Some("queries"), Some("info"), "client x", false));
-        let h = parse("2026-11-27T13:14:15.123Z security: error: zone", &ctx()).unwrap();
+        let h = parse("2026-11-27T13:14:15.123Z security: error: zone", &mut ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-27T13:14:15.123Z");
         assert_eq!((h.category, h.severity, h.msg), (Some("security"), Some("error"), "zone"));
-        let h = parse("27-Nov-2026 13:14:15.123 resolver: debug 3: x y", &ctx()).unwrap();
+        let h = parse("27-Nov-2026 13:14:15.123 resolver: debug 3: x y", &mut ctx()).unwrap();
         assert_eq!((h.category, h.severity, h.msg), (Some("resolver"), Some("debug 3"), "x y"));
-        let h = parse("client 1.2.3.4#5: query: x IN A +", &ctx()).unwrap();
+        let h = parse("client 1.2.3.4#5: query: x IN A +", &mut ctx()).unwrap();
         assert_eq!((h.time, h.category, h.msg), (None, None, "client 1.2.3.4#5: query: x IN A +"));
     }
 
@@ -258,8 +273,8 @@ mod tests {
             for (i, _) in l.char_indices() {
                 for insert in ["", "ü", "🦀", " ", "-"] {
                     let s = format!("{}{insert}{}", &l[..i], &l[i..]);
-                    let _ = parse(&s, &ctx());
-                    let _ = parse(&l[..i], &ctx());
+                    let _ = parse(&s, &mut ctx());
+                    let _ = parse(&l[..i], &mut ctx());
                 }
             }
         }
@@ -267,22 +282,22 @@ mod tests {
 
     #[test]
     fn syslog_forms() {
-        let h = parse("Dec 31 23:59:59 ns1 named[123]: client x", &ctx()).unwrap();
+        let h = parse("Dec 31 23:59:59 ns1 named[123]: client x", &mut ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-12-31T23:59:59Z");
         assert_eq!((h.host, h.msg, h.syslog), (Some("ns1"), "client x", true));
-        let h = parse("Jan  1 00:00:01 ns1 named[123]: queries: info: client x", &ctx()).unwrap();
+        let h = parse("Jan  1 00:00:01 ns1 named[123]: queries: info: client x", &mut ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2027-01-01T00:00:01Z");
         assert_eq!((h.category, h.msg), (Some("queries"), "client x"));
-        let h = parse("<30>1 2026-11-27T13:14:15.5+01:00 ns2 named 77 - - client y", &ctx()).unwrap();
+        let h = parse("<30>1 2026-11-27T13:14:15.5+01:00 ns2 named 77 - - client y", &mut ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-27T12:14:15.500Z");
         assert_eq!((h.host, h.msg), (Some("ns2"), "client y"));
-        let h = parse(r#"<30>1 2026-11-27T13:14:15Z ns2 named 77 - [a b="x\]y"][c] client z"#, &ctx()).unwrap();
+        let h = parse(r#"<30>1 2026-11-27T13:14:15Z ns2 named 77 - [a b="x\]y"][c] client z"#, &mut ctx()).unwrap();
         assert_eq!(h.msg, "client z");
-        let h = parse("<30>1 2026-11-27T13:14:15Z ns1 named 642 - -  queries: info: client v", &ctx()).unwrap();
+        let h = parse("<30>1 2026-11-27T13:14:15Z ns1 named 642 - -  queries: info: client v", &mut ctx()).unwrap();
         assert_eq!((h.category, h.msg), (Some("queries"), "client v"));
-        let h = parse("2026-11-27T13:14:15.000001+00:00 ns3 named[9]: client w", &ctx()).unwrap();
+        let h = parse("2026-11-27T13:14:15.000001+00:00 ns3 named[9]: client w", &mut ctx()).unwrap();
         assert_eq!((h.host, h.msg), (Some("ns3"), "client w"));
-        assert!(parse("Nov 31 13:14:15 ns1 named[1]: x", &ctx()).is_err());
-        assert!(parse("27-Nov-2026 25:14:15.123 queries: info: client x", &ctx()).is_err());
+        assert!(parse("Nov 31 13:14:15 ns1 named[1]: x", &mut ctx()).is_err());
+        assert!(parse("27-Nov-2026 25:14:15.123 queries: info: client x", &mut ctx()).is_err());
     }
 }

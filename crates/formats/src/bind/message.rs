@@ -105,17 +105,25 @@ fn client_prefix<'a>(msg: &'a str, qname: &mut &'a str, ev: &mut DnsEvent) -> Re
     }
     if let Some(rest) = s.strip_prefix(" (") {
         // The query name BIND adds to the prefix; most bodies repeat it.
-        let close = memchr::memmem::find(rest.as_bytes(), b"): ").ok_or(RecordError::Truncated("client prefix"))?;
+        let close = find_pair(rest.as_bytes(), b')').ok_or(RecordError::Truncated("client prefix"))?;
         *qname = &rest[..close];
         s = &rest[close + 1..];
     }
     s = s.strip_prefix(": ").ok_or(RecordError::Truncated("client prefix"))?;
     if let Some(rest) = s.strip_prefix("view ") {
-        let colon = memchr::memmem::find(rest.as_bytes(), b": ").ok_or(RecordError::Truncated("view"))?;
+        let colon = find_pair(rest.as_bytes(), b':').ok_or(RecordError::Truncated("view"))?;
         ev.view = Some(rest[..colon].to_string());
         s = &rest[colon + 2..];
     }
     Ok(Some(s))
+}
+
+/// The first `c` followed by `": "` when `c` is `)` (`"): "`), or by `" "` when `c` is `:`
+/// (`": "`): what `memmem::find` gives, without building a searcher for every line (the needle
+/// is two or three bytes and the hay a few dozen).
+fn find_pair(hay: &[u8], c: u8) -> Option<usize> {
+    let tail: &[u8] = if c == b')' { b": " } else { b" " };
+    memchr::memchr_iter(c, hay).find(|&i| hay[i + 1..].starts_with(tail))
 }
 
 /// `NAME CLASS TYPE FLAGS [(SERVER)] [extras]`. Flags: `+`/`-` recursion desired, `S` signed,
@@ -163,15 +171,16 @@ fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEve
     if flags.is_empty() {
         return Err(RecordError::Truncated(what));
     }
-    if !flags.starts_with(['+', '-']) || !flags[1..].bytes().all(|b| b"SETDCVK()".contains(&b) || b.is_ascii_digit()) {
+    let flag = |b: u8| matches!(b, b'S' | b'E' | b'T' | b'D' | b'C' | b'V' | b'K' | b'(' | b')' | b'0'..=b'9');
+    if !flags.starts_with(['+', '-']) || !flags.bytes().skip(1).all(flag) {
         return Err(malformed("query flags", flags));
     }
-    ev.transport = Some(if flags.contains('T') { Transport::Tcp } else { Transport::Udp });
+    ev.transport = Some(if flags.bytes().any(|b| b == b'T') { Transport::Tcp } else { Transport::Udp });
     ev.extra.push("Flags", flags);
     let (server, _) = word(rest);
     if !server.is_empty() {
         let inner = server.strip_prefix('(').and_then(|x| x.strip_suffix(')')).ok_or(RecordError::Truncated(what))?;
-        let ip = inner.rsplit_once('#').map_or(inner, |(ip, _)| ip);
+        let ip = inner.bytes().rposition(|b| b == b'#').map_or(inner, |i| &inner[..i]);
         ev.server_ip = Some(parse_ip(ip).ok_or_else(|| RecordError::BadIp(RecordError::quote(inner)))?);
     }
     Ok(())
@@ -256,6 +265,15 @@ fn transfer_of(s: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome, Recor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_pair_is_memmem_find() {
+        for hay in ["a): b", "a)b): c", "): ", ")", "): x): ", "a) : b", "x:y: z", ": ", "a:", "", "v:\u{e9}: w"] {
+            let b = hay.as_bytes();
+            assert_eq!(find_pair(b, b')'), memchr::memmem::find(b, b"): "), "{hay}");
+            assert_eq!(find_pair(b, b':'), memchr::memmem::find(b, b": "), "{hay}");
+        }
+    }
 
     fn ev(msg: &str) -> Result<(Outcome, DnsEvent), RecordError> {
         let mut e = DnsEvent::default();

@@ -82,7 +82,7 @@ impl BindReader {
         BindReader {
             lines: LineReader::new(source, opts),
             server: opts.server.clone().unwrap_or_default(),
-            time: TimeCtx { zone, reference },
+            time: TimeCtx { zone, reference, days: event::DayCache::default() },
             skipped: 0,
         }
     }
@@ -101,7 +101,7 @@ enum Step {
 }
 
 /// Parses one non-blank line into `out`.
-fn step(line: &str, time: &TimeCtx, server: &str, out: &mut Event) -> Step {
+fn step(line: &str, time: &mut TimeCtx, server: &str, out: &mut Event) -> Step {
     let h = match header::parse(line, time) {
         Ok(h) => h,
         Err(e) => return Step::Reject(e),
@@ -144,7 +144,7 @@ impl EventReader for BindReader {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            match step(line, &self.time, &self.server, out) {
+            match step(line, &mut self.time, &self.server, out) {
                 Step::Event => return Ok(true),
                 Step::Skip => self.skipped += 1,
                 Step::Reject(e) => rejects.push(&self.lines.source, self.lines.line_no(), e),

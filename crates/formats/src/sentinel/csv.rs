@@ -8,17 +8,19 @@
 //!
 //! Rejects carry the physical line where the record starts. A record with the wrong number of
 //! fields, a bad time, IP, QueryType, …, invalid UTF-8 or longer than `max_record` is rejected and
-//! skipped. The hot path reuses one `csv::ByteRecord` and the output event's buffers.
+//! skipped. Records come from [`super::records`] (unquoted lines split directly, the rest through
+//! `csv_core`); the hot path reuses its buffers and the output event's.
 //!
 //! A record the CSV parser keeps growing past [`RUNAWAY_FACTOR`] × `max_record` bytes (typically
 //! an unterminated quote, after which nothing can be resynchronised) ends the input with one
 //! reject at the line where it starts, instead of buffering the rest of a multi-GB file.
 
+use super::records::{Records, Runaway};
 use super::{strip_zone_suffix, Col, Row, Table};
 use crate::registry::FormatSpec;
 use crate::{EventReader, InputError, ReadOptions, RecordError, Rejects, Source};
-use event::Event;
-use std::io::{self, BufRead, Read};
+use event::{DayCache, Event};
+use std::io;
 use std::sync::Arc;
 
 pub const NAME: &str = "sentinel-csv";
@@ -52,65 +54,35 @@ fn sniff(head: &[u8]) -> u8 {
 /// How many times `max_record` one record may grow before the input is abandoned.
 pub const RUNAWAY_FACTOR: u64 = 8;
 
-/// The input under the CSV parser, counting what it hands out so a runaway record can be stopped.
-struct Guard {
-    inner: Box<dyn BufRead + Send>,
-    delivered: u64,
-    record_start: u64,
-    limit: u64,
-}
-
-/// The error a [`Guard`] stops a runaway record with.
-#[derive(Debug)]
-struct Runaway;
-
-impl std::fmt::Display for Runaway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("runaway CSV record")
-    }
-}
-
-impl std::error::Error for Runaway {}
-
-impl Read for Guard {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.delivered.saturating_sub(self.record_start) > self.limit {
-            return Err(io::Error::other(Runaway));
-        }
-        let n = self.inner.read(buf)?;
-        self.delivered += n as u64;
-        Ok(n)
-    }
-}
-
 struct Reader {
-    rdr: ::csv::Reader<Guard>,
-    rec: ::csv::ByteRecord,
+    rec: Records,
     table: Table,
     time_column: &'static str,
     cols: Vec<(Col, Box<str>)>,
     source: Arc<str>,
     max: usize,
+    /// The day number of the last ISO 8601 date read.
+    days: DayCache,
 }
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
     let name = source.name.clone();
     let err = |detail: String| InputError::Open { name: name.to_string(), detail };
     let limit = (opts.max_record as u64).saturating_mul(RUNAWAY_FACTOR);
-    let guard = Guard { inner: source.reader, delivered: 0, record_start: 0, limit };
-    let mut rdr = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(guard);
-    let mut header = ::csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut header) {
-        Ok(true) => {}
-        Ok(false) => return Err(err("empty input: no CSV header".into())),
+    let mut rec = Records::new(source.reader, limit);
+    match rec.next() {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => return Err(err("empty input: no CSV header".into())),
+        Ok(Err(Runaway)) => return Err(err("cannot read the CSV header: runaway CSV record".into())),
         Err(e) => return Err(err(format!("cannot read the CSV header: {e}"))),
     }
-    let first = header.get(0).unwrap_or_default();
+    let field = |i: usize| rec.range(i).map(|(a, b)| &rec.data()[a..b]);
+    let first = field(0).unwrap_or_default();
     if first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF") {
         return Err(err("the file is UTF-16; save it as UTF-8 (or convert with `iconv -f UTF-16`)".into()));
     }
-    let mut names = Vec::with_capacity(header.len());
-    for raw in header.iter() {
+    let mut names = Vec::with_capacity(rec.len());
+    for raw in (0..rec.len()).filter_map(field) {
         let n = std::str::from_utf8(raw).map_err(|_| err("the CSV header is not valid UTF-8".into()))?;
         names.push(strip_zone_suffix(n).map_err(err)?.to_string());
     }
@@ -126,31 +98,31 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         .ok_or_else(|| err(format!("{} export without a time column (TimeGenerated/Timestamp)", table.name())))?;
     let cols = names.into_iter().map(|n| (table.column(&n, time_column), n.into_boxed_str())).collect();
     Ok(Box::new(Reader {
-        rdr,
-        rec: ::csv::ByteRecord::new(),
+        rec,
         table,
         time_column,
         cols,
         source: source.name,
         max: opts.max_record,
+        days: DayCache::default(),
     }))
 }
 
 impl Reader {
-    fn fill(&self, out: &mut Event) -> Result<(), RecordError> {
+    fn fill(&mut self, out: &mut Event) -> Result<(), RecordError> {
         if self.rec.len() != self.cols.len() {
             return Err(RecordError::FieldCount { got: self.rec.len(), want: self.cols.len() });
         }
-        if self.rec.as_slice().len() > self.max {
+        if self.rec.content_len() > self.max {
             return Err(RecordError::TooLong { limit: self.max });
         }
         // One UTF-8 check for the whole record; a field is then a sub-slice, which must start and
         // end on character boundaries (else bytes of one character were split by a delimiter).
-        let all = std::str::from_utf8(self.rec.as_slice()).map_err(|_| RecordError::NotUtf8)?;
+        let all = std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?;
         let mut row = Row::begin(out, self.table, NAME);
         for (i, (col, name)) in self.cols.iter().enumerate() {
-            let value = self.rec.range(i).and_then(|r| all.get(r)).ok_or(RecordError::NotUtf8)?;
-            row.put(*col, name, value)?;
+            let value = self.rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8)?;
+            row.put_cached(*col, name, value, &mut self.days)?;
         }
         row.finish(self.time_column)
     }
@@ -159,35 +131,19 @@ impl Reader {
 impl EventReader for Reader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
-            let start = self.rdr.position().clone();
-            self.rdr.get_mut().record_start = start.byte();
-            match self.rdr.read_byte_record(&mut self.rec) {
+            match self.rec.next()? {
                 Ok(false) => return Ok(false),
-                Ok(true) => {
-                    let line = self.rec.position().map_or(0, |p| p.line());
-                    match self.fill(out) {
-                        Ok(()) => return Ok(true),
-                        Err(e) => rejects.push(&self.source, line, e),
-                    }
-                }
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    match e.into_kind() {
-                        ::csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<Runaway>()) => {
-                            let limit = self.max.saturating_mul(RUNAWAY_FACTOR as usize);
-                            let detail = format!(
-                                "record still open after {limit} bytes (unterminated quote?); rest of the input skipped"
-                            );
-                            rejects.push(
-                                &self.source,
-                                start.line(),
-                                RecordError::Malformed { what: "CSV record", detail },
-                            );
-                            return Ok(false);
-                        }
-                        ::csv::ErrorKind::Io(io) => return Err(io),
-                        other => rejects.push(&self.source, line, RecordError::Csv(format!("{other:?}"))),
-                    }
+                Ok(true) => match self.fill(out) {
+                    Ok(()) => return Ok(true),
+                    Err(e) => rejects.push(&self.source, self.rec.line(), e),
+                },
+                Err(Runaway) => {
+                    let limit = self.max.saturating_mul(RUNAWAY_FACTOR as usize);
+                    let detail = format!(
+                        "record still open after {limit} bytes (unterminated quote?); rest of the input skipped"
+                    );
+                    rejects.push(&self.source, self.rec.line(), RecordError::Malformed { what: "CSV record", detail });
+                    return Ok(false);
                 }
             }
         }

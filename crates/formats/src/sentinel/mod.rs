@@ -16,10 +16,11 @@
 mod cells;
 pub mod csv;
 pub mod json;
+mod records;
 pub mod time;
 
 use crate::{dns_slot, process_slot, RecordError};
-use event::{AssignError, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField};
+use event::{AssignError, DayCache, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField};
 
 /// Which of the seed's tables a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,13 +128,18 @@ impl<'a> Row<'a> {
 
     /// Sets one column from its text. `Extra` values are kept as given, even empty.
     pub fn put(&mut self, col: Col, name: &str, value: &str) -> Result<(), RecordError> {
+        self.put_cached(col, name, value, &mut DayCache::default())
+    }
+
+    /// [`Row::put`], with the reader's cache of the last date's day number.
+    pub fn put_cached(&mut self, col: Col, name: &str, value: &str, days: &mut DayCache) -> Result<(), RecordError> {
         match (self, col) {
             (Row::Dns(d, _, seen), Col::Time) => {
-                d.time = time::parse_export_time(value).ok_or_else(|| bad_time(value))?;
+                d.time = time::parse_export_time_cached(value, days).ok_or_else(|| bad_time(value))?;
                 *seen = true;
             }
             (Row::Process(p, _, seen), Col::Time) => {
-                p.time = time::parse_export_time(value).ok_or_else(|| bad_time(value))?;
+                p.time = time::parse_export_time_cached(value, days).ok_or_else(|| bad_time(value))?;
                 *seen = true;
             }
             (Row::Dns(d, _, _), Col::Dns(f)) => d.set(f, value).map_err(assign_error)?,

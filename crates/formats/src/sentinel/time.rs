@@ -11,14 +11,19 @@
 //!   (month name first), which users copy out of it; that is read too.
 //! - Epoch seconds (what `event::parse_time` also accepts).
 
-use event::{month_from_name, parse_time, Timestamp};
+use event::{month_from_name, parse_time, DayCache, Timestamp};
 
 /// Parses one exported time value as UTC. `None` when it is none of the forms above.
 pub fn parse_export_time(v: &str) -> Option<Timestamp> {
+    parse_export_time_cached(v, &mut DayCache::default())
+}
+
+/// [`parse_export_time`], reusing the day of the last ISO 8601 date when it is the same.
+pub fn parse_export_time_cached(v: &str, days: &mut DayCache) -> Option<Timestamp> {
     let v = v.trim();
     let b = v.as_bytes();
     if b.len() >= 19 && b[4] == b'-' {
-        return Timestamp::parse_rfc3339(v);
+        return Timestamp::parse_rfc3339_cached(v, days);
     }
     if b.first().is_some_and(u8::is_ascii_alphabetic) {
         return parse_month_name(v);

@@ -1,0 +1,113 @@
+//! [`Extra`]: the source columns of an event that have no normalized home.
+
+use std::fmt;
+
+/// Source columns without a normalized home: kept in order, looked up by exact name, then by
+/// name ignoring ASCII case.
+///
+/// Readers refill one event per record; [`Extra::clear`] keeps the entries' allocations aside and
+/// [`Extra::push`] reuses them (the key too when it is the same as last time), so a format that
+/// keeps the same columns on every record allocates nothing per record once warmed up.
+#[derive(Default)]
+pub struct Extra(pub Vec<(Box<str>, String)>, Spare);
+
+/// Cleared entries kept for reuse, last cleared first out; not part of the value.
+#[derive(Default)]
+pub struct Spare(Vec<(Box<str>, String)>);
+
+/// A bound on kept spare entries, so one record with many columns does not pin memory forever.
+const MAX_SPARE: usize = 64;
+
+impl Extra {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .or_else(|| self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn push(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        let entry = match self.1 .0.pop() {
+            Some((k, mut v)) => {
+                v.clear();
+                v.push_str(value);
+                (if *k == *key { k } else { key.into() }, v)
+            }
+            None => (key.into(), value.to_string()),
+        };
+        self.0.push(entry);
+    }
+    /// Removes every entry, keeping their allocations for the next [`Extra::push`]es.
+    pub fn clear(&mut self) {
+        // Last entry first onto the stack, so the first entry pushed next reuses the first one.
+        while let Some(entry) = self.0.pop() {
+            if self.1 .0.len() < MAX_SPARE {
+                self.1 .0.push(entry);
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Clone for Extra {
+    fn clone(&self) -> Self {
+        Extra(self.0.clone(), Spare::default())
+    }
+}
+
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Extra").field(&self.0).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_then_push_reuses_entries_in_order_and_compares_by_entries_only() {
+        let mut e = Extra::default();
+        e.push("uid", "C1");
+        e.push("answers", "10.0.0.1,10.0.0.2");
+        let ptrs: Vec<*const u8> = e.0.iter().map(|(k, _)| k.as_ptr()).collect();
+        e.clear();
+        assert!(e.is_empty() && e.get("uid").is_none());
+        e.push("uid", "C2");
+        e.push("ANSWERS", "x");
+        e.push("rejected", "F");
+        assert_eq!(e.0[0].0.as_ptr(), ptrs[0], "same key: allocation reused");
+        assert_ne!(e.0[1].0.as_ptr(), ptrs[1], "other key: replaced");
+        assert_eq!(e.get("uid"), Some("C2"));
+        assert_eq!(e.get("answers"), Some("x"));
+        assert_eq!(e.get("rejected"), Some("F"));
+        let mut fresh = Extra::default();
+        for (k, v) in [("uid", "C2"), ("ANSWERS", "x"), ("rejected", "F")] {
+            fresh.push(k, v);
+        }
+        assert_eq!(e, fresh);
+        assert_eq!(format!("{e:?}"), format!("{fresh:?}"));
+        assert_eq!(e.clone(), fresh);
+    }
+
+    #[test]
+    fn spare_entries_are_bounded() {
+        let mut e = Extra::default();
+        for i in 0..(MAX_SPARE * 2) {
+            e.push(i.to_string(), "v");
+        }
+        e.clear();
+        assert_eq!(e.1 .0.len(), MAX_SPARE);
+        e.clear();
+        assert_eq!(e.1 .0.len(), MAX_SPARE);
+    }
+}
