@@ -5,6 +5,7 @@ mod boundaries;
 mod differential;
 mod endpoint;
 mod examples;
+mod live;
 mod outcome;
 mod scenario;
 mod usage;
