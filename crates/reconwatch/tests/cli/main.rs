@@ -5,6 +5,7 @@ mod boundaries;
 mod differential;
 mod endpoint;
 mod examples;
+mod lab_live;
 mod live;
 mod outcome;
 mod scenario;
