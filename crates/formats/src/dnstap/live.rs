@@ -86,7 +86,8 @@ pub enum LiveItem {
     Opened {
         source: Arc<str>,
     },
-    /// The connection ended: `clean` after STOP → FINISH, otherwise after an error.
+    /// The connection ended: `clean` after STOP (FINISH sent, or the sender already gone),
+    /// otherwise after an error.
     Closed {
         source: Arc<str>,
         clean: bool,
@@ -303,8 +304,14 @@ where
         }
     }
     result?;
-    fstrm_bidi::finish(&mut stream).map_err(|e| protocol("FINISH", Err(e)))?;
-    Ok(true)
+    // Every frame is in once STOP is. A sender that hangs up without waiting for FINISH (Unbound
+    // on shutdown, sometimes) has lost nothing.
+    match fstrm_bidi::finish(&mut stream) {
+        Err(e) if !matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => {
+            Err(protocol("FINISH", Err(e)))
+        }
+        _ => Ok(true),
+    }
 }
 
 fn protocol(what: &'static str, e: Result<FstrmError, io::Error>) -> RecordError {
@@ -313,4 +320,60 @@ fn protocol(what: &'static str, e: Result<FstrmError, io::Error>) -> RecordError
         Err(e) => format!("connection lost: {e}"),
     };
     RecordError::Malformed { what, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_port_is_loopback_and_other_addresses_are_explicit() {
+        assert_eq!(Endpoint::parse_tcp("6000"), Ok(Endpoint::Tcp("127.0.0.1:6000".parse().unwrap())));
+        assert_eq!(Endpoint::parse_tcp("0.0.0.0:6000"), Ok(Endpoint::Tcp("0.0.0.0:6000".parse().unwrap())));
+        assert_eq!(Endpoint::parse_tcp("[::1]:53"), Ok(Endpoint::Tcp("[::1]:53".parse().unwrap())));
+        assert!(Endpoint::parse_tcp("localhost").is_err());
+        assert!(Endpoint::parse_tcp("70000").is_err());
+    }
+
+    #[test]
+    fn a_stale_socket_is_replaced_and_a_live_one_is_not_taken() {
+        let dir = std::env::temp_dir().join(format!("rw-live-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.sock");
+        drop(UnixListener::bind(&path).unwrap()); // leaves the socket file, nobody accepting
+        let l = Listener::bind(&Endpoint::Unix(path.clone())).expect("stale socket replaced");
+        assert_eq!(&**l.name(), format!("unix:{}", path.display()));
+        let again = Listener::bind(&Endpoint::Unix(path.clone())).err().expect("in use");
+        assert_eq!(again.kind(), io::ErrorKind::AddrInUse);
+        drop(l);
+        let file = dir.join("plain");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(Listener::bind(&Endpoint::Unix(file)).err().unwrap().kind(), io::ErrorKind::AlreadyExists);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_connection_that_hangs_up_mid_stream_is_one_reject_and_closed() {
+        let (mut sender, receiver) = UnixStream::pair().unwrap();
+        sender.write_all(&fstrm::control_frame(fstrm::CONTROL_READY, Some(fstrm::DNSTAP_CONTENT_TYPE))).unwrap();
+        sender.write_all(&fstrm::control_frame(fstrm::CONTROL_START, Some(fstrm::DNSTAP_CONTENT_TYPE))).unwrap();
+        sender.write_all(&[0, 0, 0, 9, 1, 2]).unwrap(); // a frame cut short
+        sender.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut items = Vec::new();
+        serve_conn(&receiver, &"unix:x#1".into(), &LiveConfig::default(), &mut |i| {
+            items.push(i);
+            true
+        });
+        assert!(matches!(items.first(), Some(LiveItem::Opened { .. })));
+        let rejects: Vec<String> = items
+            .iter()
+            .filter_map(|i| match i {
+                LiveItem::Reject { error, frame, .. } => Some(format!("{frame}: {error}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rejects.len(), 1, "{rejects:?}");
+        assert!(rejects[0].contains("truncated data frame; connection closed"), "{rejects:?}");
+        assert!(matches!(items.last(), Some(LiveItem::Closed { clean: false, .. })));
+    }
 }

@@ -272,7 +272,7 @@ impl LiveHunt {
         let mut summary = self.summary;
         for (i, c) in self.inputs.iter().zip(&self.conns) {
             summary.notes.push(format!(
-                "{}: {} connection(s): {} ended with STOP/FINISH, {} closed on an error, {} open at the end ({why})",
+                "{}: {} connection(s): {} ended with STOP, {} closed on an error, {} open at the end ({why})",
                 i.name,
                 c.opened,
                 c.clean,

@@ -199,11 +199,11 @@ fn live_senders_alerts_as_they_fire_and_sigterm_flushes() {
     let err = live.stderr.lock().unwrap().clone();
     assert!(err.contains("Summary: 2 input(s), 152 events, 3 rejected record(s)"), "{err}");
     assert!(
-        err.contains(&format!("unix:{}: 7 connection(s): 6 ended with STOP/FINISH, 1 closed on an error", live.unix)),
+        err.contains(&format!("unix:{}: 7 connection(s): 6 ended with STOP, 1 closed on an error", live.unix)),
         "{err}"
     );
     assert!(
-        err.contains(&format!("tcp:{}: 4 connection(s): 3 ended with STOP/FINISH, 1 closed on an error", live.tcp)),
+        err.contains(&format!("tcp:{}: 4 connection(s): 3 ended with STOP, 1 closed on an error", live.tcp)),
         "{err}"
     );
     assert!(err.contains("is not `protobuf:dnstap.Dnstap`; connection closed"), "{err}");
