@@ -16,7 +16,7 @@
 //! the wall clock from the newest event seen ([`detect::Engine::advance`]), so an alert whose
 //! condition held is written within about lateness + [`QUIET`] even if the stream goes silent.
 //!
-//! Ctrl-C or SIGTERM: stop reading, take what the senders already queued (at most [`DRAIN`]),
+//! Ctrl-C or SIGTERM: stop reading, take what the senders already queued (at most [`DRAIN_MAX`] items),
 //! run the engine's end-of-stream flush, write the remaining alerts and the summary, exit 0.
 
 use super::outcome::OutcomeJoin;
@@ -44,8 +44,8 @@ const HOLD: Duration = Duration::from_secs(2);
 /// After this long without an event, event time is taken to advance with the wall clock, so
 /// that correlation alerts held for lateness come out on a quiet stream.
 const QUIET: Duration = Duration::from_secs(1);
-/// Longest drain of the queue after a stop signal.
-const DRAIN: Duration = Duration::from_secs(2);
+/// Most items taken from the queue after a stop signal: the queue and then some.
+const DRAIN_MAX: usize = 4 * QUEUE;
 
 pub fn run(args: &HuntArgs) -> Result<()> {
     // First, before any thread exists: the signal mask is inherited.
@@ -87,8 +87,9 @@ pub fn run(args: &HuntArgs) -> Result<()> {
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    let started = Instant::now();
-    while started.elapsed() < DRAIN {
+    // Everything queued when the signal came is taken (a sender that got FINISH has all its
+    // events in the queue); senders still streaming are cut off after [`DRAIN_MAX`] more.
+    for _ in 0..DRAIN_MAX {
         match rx.try_recv() {
             Ok(item) => hunt.on_item(item)?,
             Err(_) => break,
@@ -121,6 +122,8 @@ struct LiveHunt {
     alerts: Vec<Alert>,
     written: usize,
     held_since: Option<Instant>,
+    /// Set when alerts were added or a transfer outcome seen: the held alerts need a look.
+    recheck: bool,
     /// The newest event time seen, when it was seen, and when event time was last advanced.
     newest: Option<Timestamp>,
     last_event: Instant,
@@ -154,6 +157,7 @@ impl LiveHunt {
             alerts: Vec::new(),
             written: 0,
             held_since: None,
+            recheck: false,
             newest: None,
             last_event: Instant::now(),
             last_advance: Instant::now(),
@@ -208,6 +212,9 @@ impl LiveHunt {
             self.summary.outside_time += 1;
             return;
         }
+        if let Event::Dns(d) = &ev {
+            self.recheck |= d.kind == event::DnsKind::Transfer;
+        }
         self.join.on_event(&ev, &mut self.alerts);
         self.engine.process(&ev, &mut self.fired);
         if !self.fired.is_empty() {
@@ -231,6 +238,7 @@ impl LiveHunt {
     }
 
     fn keep_fired(&mut self) {
+        self.recheck |= !self.fired.is_empty();
         for a in self.fired.drain(..) {
             if !self.tuning.suppress(&a) {
                 self.alerts.push(a);
@@ -242,6 +250,11 @@ impl LiveHunt {
     /// or the first held one has waited [`HOLD`]).
     fn write_settled(&mut self, force: bool) -> Result<()> {
         let len = self.alerts.len();
+        // Only new alerts, a transfer outcome or the hold timer can change what may go out.
+        let timed_out = self.held_since.is_some_and(|t| t.elapsed() >= HOLD);
+        if self.written == len || !(force || timed_out || std::mem::take(&mut self.recheck)) {
+            return Ok(());
+        }
         let mut upto = if force { len } else { self.join.unsettled_from(self.written).unwrap_or(len) };
         if upto < len && self.held_since.get_or_insert_with(Instant::now).elapsed() >= HOLD {
             upto = len;
