@@ -15,6 +15,8 @@
 //! messages. Framing errors that lose sync (truncation, bad control frames) end the file after
 //! one reject; a file without its STOP frame (a server killed mid-write) is one reject too.
 
+pub mod live;
+
 use crate::registry::FormatSpec;
 use crate::wire::dnsmap::{DnsMapper, Meta};
 use crate::wire::dnstap_pb::{self, Message, MessageType};

@@ -6,11 +6,13 @@
 
 mod csv_sink;
 mod json_sink;
+mod live;
 mod record;
 mod table;
 
 pub use csv_sink::CsvSink;
 pub use json_sink::{JsonArraySink, JsonLinesSink};
+pub use live::live_sink;
 pub use record::record;
 pub use table::{TableSink, TableStyle};
 

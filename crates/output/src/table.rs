@@ -27,9 +27,24 @@ impl<'w> TableSink<'w> {
     }
 }
 
-const HEAD: [&str; 5] = ["TimeGenerated", "Severity", "Risk", "AlertType", "Details"];
+/// An alert's cells (time, severity, risk, alert type, details) and its risk score.
+pub(crate) fn cells(a: &Alert) -> ([String; 5], i64) {
+    let risk = a.field("RiskScore").and_then(|v| v.as_i64()).unwrap_or(0);
+    let alert_type = a.field("AlertType").map(text).unwrap_or_else(|| a.rule_title.clone());
+    let details = a
+        .fields
+        .iter()
+        .filter(|(k, v)| k != "AlertType" && k != "RiskScore" && k != "Confidence" && !v.is_null())
+        .map(|(k, v)| format!("{k}={}", text(v)))
+        .collect::<Vec<_>>()
+        .join("  ");
+    let risk_cell = if risk > 0 { risk.to_string() } else { String::new() };
+    ([a.time.to_string(), a.level.as_str().to_string(), risk_cell, alert_type, details], risk)
+}
 
-fn colour(risk: i64) -> &'static str {
+pub(crate) const HEAD: [&str; 5] = ["TimeGenerated", "Severity", "Risk", "AlertType", "Details"];
+
+pub(crate) fn colour(risk: i64) -> &'static str {
     match risk {
         90.. => "\x1b[1;31m",
         70..=89 => "\x1b[31m",
@@ -40,22 +55,8 @@ fn colour(risk: i64) -> &'static str {
 
 impl Sink for TableSink<'_> {
     fn write_alert(&mut self, a: &Alert) -> io::Result<()> {
-        let risk = a.field("RiskScore").and_then(|v| v.as_i64()).unwrap_or(0);
-        let alert_type = a.field("AlertType").map(text).unwrap_or_else(|| a.rule_title.clone());
-        let details = a
-            .fields
-            .iter()
-            .filter(|(k, v)| k != "AlertType" && k != "RiskScore" && k != "Confidence" && !v.is_null())
-            .map(|(k, v)| format!("{k}={}", text(v)))
-            .collect::<Vec<_>>()
-            .join("  ");
-        self.rows.push([
-            a.time.to_string(),
-            a.level.as_str().to_string(),
-            if risk > 0 { risk.to_string() } else { String::new() },
-            alert_type,
-            details,
-        ]);
+        let (row, risk) = cells(a);
+        self.rows.push(row);
         self.risks.push(risk);
         Ok(())
     }
@@ -106,7 +107,7 @@ impl Sink for TableSink<'_> {
 
 /// Wraps `s` at two-space separators to `width` columns (0 = no wrapping), indenting
 /// continuation lines.
-fn wrap(s: &str, width: usize, indent: usize) -> String {
+pub(crate) fn wrap(s: &str, width: usize, indent: usize) -> String {
     if width < 20 {
         return s.to_string();
     }

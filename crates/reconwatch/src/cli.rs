@@ -44,7 +44,7 @@ pub enum FormatArg {
 #[derive(Debug, Args)]
 pub struct HuntArgs {
     /// Log files or directories (read recursively); `-` reads standard input. gzip is detected.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present_any = ["dnstap_socket", "dnstap_tcp"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Input format instead of detecting it from the content (see `reconwatch formats`).
     #[arg(long, value_name = "NAME")]
@@ -93,6 +93,32 @@ pub struct HuntArgs {
     /// Colour in the table output [default: auto].
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live dnstap: instead of files, listen on sockets that DNS servers stream dnstap to.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Listen for dnstap on this unix socket (BIND `dnstap-output unix`, Unbound, Knot) and hunt
+    /// live: alerts are written as they fire; Ctrl-C or SIGTERM ends with the summary.
+    #[arg(long, value_name = "PATH", conflicts_with = "paths", help_heading = "Live dnstap")]
+    pub dnstap_socket: Vec<PathBuf>,
+    /// Listen for dnstap over TCP: a port (on 127.0.0.1), or ADDR:PORT to listen elsewhere.
+    #[arg(long, value_name = "ADDR", conflicts_with = "paths", help_heading = "Live dnstap")]
+    pub dnstap_tcp: Vec<String>,
+    /// Longest dnstap frame accepted on a live socket; longer ones are skipped and reported.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Live dnstap")]
+    pub max_frame: usize,
+    /// Most sender connections served at once; more are refused and reported.
+    #[arg(long, value_name = "N", default_value_t = 256, help_heading = "Live dnstap")]
+    pub max_connections: usize,
+}
+
+impl LiveArgs {
+    pub fn is_live(&self) -> bool {
+        !self.dnstap_socket.is_empty() || !self.dnstap_tcp.is_empty()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -134,6 +134,21 @@ impl Aggregator {
         }
     }
 
+    /// Event time has reached `t` without an observation (a quiet live stream): every group
+    /// behaves as if it had seen one at `t` — buffered observations up to `t - lateness` are
+    /// applied, windows that ended by then are decided, and an observation that arrives later
+    /// older than `t - lateness` is late. Costs one pass over the live groups.
+    pub fn advance(&mut self, t: i64, out: &mut Vec<Firing>) {
+        self.newest = self.newest.max(t);
+        for g in self.groups.iter_mut().flatten() {
+            if t > g.max_seen {
+                g.max_seen = t;
+                let wm = t.saturating_sub(self.cfg.lateness);
+                release(g, wm, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
+            }
+        }
+    }
+
     /// Applies everything buffered and decides every open window (end of input).
     pub fn flush(&mut self, out: &mut Vec<Firing>) {
         for i in 0..self.groups.len() {

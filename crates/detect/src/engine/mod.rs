@@ -186,6 +186,19 @@ impl Engine {
         }
     }
 
+    /// Live input: event time has reached `t` although no event says so (the stream is quiet),
+    /// so observations held for lateness up to `t - lateness` are applied and their alerts
+    /// emitted, as an event at `t` would (see [`crate::correlation`]'s `advance`).
+    pub fn advance(&mut self, t: event::Timestamp, out: &mut Vec<Alert>) {
+        for u in 0..self.units.len() {
+            self.units[u].agg.advance(t.0, &mut self.scratch.firings);
+            self.queue.extend(self.scratch.firings.drain(..).map(|f| (u, f)));
+        }
+        if !self.queue.is_empty() {
+            self.drain(out);
+        }
+    }
+
     /// End of input: applies buffered observations and decides every open window.
     pub fn finish(&mut self, out: &mut Vec<Alert>) {
         // Inner correlations of chains feed outer ones while flushing: repeat until quiet.

@@ -301,3 +301,33 @@ fn derived_fields_group_correlations_by_configured_zone() {
     assert_eq!(ids(&alerts), ["per-zone"]);
     assert_eq!(alerts[0].field("Zone"), Some(&json!("corp.example.com")));
 }
+
+#[test]
+fn advance_releases_what_lateness_holds_on_a_quiet_stream() {
+    // 31 MX queries within 3 s, then silence: the alert waits for event time to pass the last
+    // query's time + lateness (5 s), which no event brings; `advance` brings it.
+    let when_held = EngineConfig { emit: crate::Emit::WhenHeld, ..EngineConfig::default() };
+    let mut e = Engine::new(seed_rules(""), when_held).unwrap();
+    let evs: Vec<Event> = (0..31).map(|i| dns(T0 + i * S / 10, "198.51.100.9", "MX", "example.com")).collect();
+    let mut out = Vec::new();
+    for ev in &evs {
+        e.process(ev, &mut out);
+    }
+    assert!(out.is_empty(), "held for lateness");
+    e.advance(Timestamp(T0 + 7 * S), &mut out);
+    assert!(out.is_empty(), "3 s + 5 s of lateness not reached yet");
+    e.advance(Timestamp(T0 + 8 * S), &mut out);
+    assert_eq!(ids(&out), ["bulk-count"]);
+    assert_eq!(out[0].field("QueryCount"), Some(&json!(31)));
+    // The stream goes on: an event older than the advanced watermark is late, a newer one joins
+    // the window already reported (absorbed), and nothing is reported twice.
+    let late = dns(T0 + S, "198.51.100.9", "MX", "example.com");
+    let next = dns(T0 + 9 * S, "198.51.100.9", "MX", "example.com");
+    out.clear();
+    e.process(&late, &mut out);
+    e.process(&next, &mut out);
+    e.advance(Timestamp(T0 + 60 * S), &mut out);
+    e.finish(&mut out);
+    assert!(out.is_empty());
+    assert_eq!(e.stats().correlation.late_dropped, 1);
+}

@@ -1,10 +1,12 @@
 //! `reconwatch hunt`: read inputs, run the rules, report the alerts and a summary.
 
 mod chunk;
+mod live;
 mod merge;
 mod outcome;
 mod parallel;
 mod progress;
+mod signals;
 mod summary;
 mod worker;
 
@@ -13,7 +15,7 @@ use crate::config::{parse_duration, Config};
 use crate::rules::load_rules;
 use anyhow::{bail, Context, Result};
 use detect::tuning::Tuning;
-use detect::{Alert, Engine, EngineConfig, WindowMode};
+use detect::{Alert, Emit, Engine, EngineConfig, WindowMode};
 use event::{Record, Timestamp};
 use formats::input::{self, InputPath};
 use formats::{ReadOptions, Rejects};
@@ -23,26 +25,10 @@ use std::io::{IsTerminal, Write};
 use summary::{InputSummary, Summary};
 
 pub fn run(args: HuntArgs) -> Result<()> {
-    let config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
-    let rules = load_rules(!args.no_builtin_rules, &args.rules)?;
-    let mut tuning = Tuning::new(&config.allow, rules.allow.iter().map(|(id, l)| (id.as_str(), l.as_slice())))
-        .map_err(|errs| {
-            anyhow::anyhow!(
-                "invalid tuning in the configuration:\n  {}",
-                errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
-            )
-        })?;
-    let engine_cfg = engine_config(&args, &config)?;
-    let mut join = outcome::OutcomeJoin::new(rules.set.metas())?;
-    let mut engine = Engine::new(rules.set, engine_cfg).map_err(|errs| {
-        anyhow::anyhow!(
-            "rules cannot run:\n  {}",
-            errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
-        )
-    })?;
+    if args.live.is_live() {
+        return live::run(&args);
+    }
+    let Detection { mut tuning, mut join, mut engine, config } = detection(&args, Emit::WindowTotals)?;
     let since = time_arg(args.since.as_deref(), "--since")?;
     let until = time_arg(args.until.as_deref(), "--until")?;
     if let Some(f) = &args.input_format {
@@ -109,6 +95,38 @@ pub fn run(args: HuntArgs) -> Result<()> {
     summary.engine = Some(engine.stats());
     summary.count_alerts(&alerts);
     write_output(&args, &alerts, &summary)
+}
+
+/// What every hunt runs: the engine over the rules, the tuning, the transfer-outcome join.
+struct Detection {
+    tuning: Tuning,
+    join: outcome::OutcomeJoin,
+    engine: Engine,
+    config: Config,
+}
+
+fn detection(args: &HuntArgs, emit: Emit) -> Result<Detection> {
+    let config = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let rules = load_rules(!args.no_builtin_rules, &args.rules)?;
+    let tuning =
+        Tuning::new(&config.allow, rules.allow.iter().map(|(id, l)| (id.as_str(), l.as_slice()))).map_err(|errs| {
+            anyhow::anyhow!(
+                "invalid tuning in the configuration:\n  {}",
+                errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+            )
+        })?;
+    let engine_cfg = EngineConfig { emit, ..engine_config(args, &config)? };
+    let join = outcome::OutcomeJoin::new(rules.set.metas())?;
+    let engine = Engine::new(rules.set, engine_cfg).map_err(|errs| {
+        anyhow::anyhow!(
+            "rules cannot run:\n  {}",
+            errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+        )
+    })?;
+    Ok(Detection { tuning, join, engine, config })
 }
 
 fn engine_config(args: &HuntArgs, config: &Config) -> Result<EngineConfig> {
@@ -181,32 +199,50 @@ fn open_inputs(
 }
 
 fn write_output(args: &HuntArgs, alerts: &[Alert], summary: &Summary) -> Result<()> {
-    let stdout_tty = std::io::stdout().is_terminal();
-    let format = match args.format {
-        Some(FormatArg::Table) => Format::Table,
-        Some(FormatArg::Jsonl) => Format::Jsonl,
-        Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Csv) => Format::Csv,
-        None if stdout_tty && args.output.is_none() => Format::Table,
-        None => Format::Jsonl,
-    };
-    let to_terminal = args.output.is_none() && stdout_tty;
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let width = if to_terminal { terminal_width() } else { 0 };
-    let writer: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut sink = output::sink(format, writer, TableStyle { color, width });
+    let out = Output::new(args)?;
+    let mut sink = output::sink(out.format, out.writer, out.style);
     for a in alerts {
         sink.write_alert(a)?;
     }
     sink.finish()?;
     drop(sink);
+    print_summary(args, out.format, out.style.color, summary)
+}
+
+/// Where and how alerts are written.
+struct Output {
+    format: Format,
+    writer: Box<dyn Write>,
+    style: TableStyle,
+}
+
+impl Output {
+    fn new(args: &HuntArgs) -> Result<Output> {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let format = match args.format {
+            Some(FormatArg::Table) => Format::Table,
+            Some(FormatArg::Jsonl) => Format::Jsonl,
+            Some(FormatArg::Json) => Format::Json,
+            Some(FormatArg::Csv) => Format::Csv,
+            None if stdout_tty && args.output.is_none() => Format::Table,
+            None => Format::Jsonl,
+        };
+        let to_terminal = args.output.is_none() && stdout_tty;
+        let color = match args.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        };
+        let width = if to_terminal { terminal_width() } else { 0 };
+        let writer: Box<dyn Write> = match &args.output {
+            Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        Ok(Output { format, writer, style: TableStyle { color, width } })
+    }
+}
+
+fn print_summary(args: &HuntArgs, format: Format, color: bool, summary: &Summary) -> Result<()> {
     if !args.quiet {
         // Machine formats keep stdout parseable: the summary goes to stderr.
         if format.is_machine() || args.output.is_some() {

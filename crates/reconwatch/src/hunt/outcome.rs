@@ -206,6 +206,12 @@ impl OutcomeJoin {
         }
     }
 
+    /// The first alert at index `from` or later still waiting for a final outcome: a live hunt
+    /// holds it (and those after it, to keep their order) until the outcome is joined.
+    pub fn unsettled_from(&self, from: usize) -> Option<usize> {
+        self.waiting.iter().filter(|w| !w.final_seen && w.alert >= from).map(|w| w.alert).min()
+    }
+
     fn expire(&mut self, now: Timestamp) {
         let limit = now.0.saturating_sub(self.horizon.saturating_add(SKEW));
         while self.waiting.front().is_some_and(|w| w.time.0 < limit) {

@@ -28,6 +28,8 @@ pub struct Summary {
     pub suppressed: Vec<Suppressed>,
     pub rejects: Rejects,
     pub engine: Option<EngineStats>,
+    /// Other lines about the run (a live hunt's connections).
+    pub notes: Vec<String>,
 }
 
 impl Summary {
@@ -67,6 +69,9 @@ impl Summary {
         }
         for s in &self.skipped {
             writeln!(w, "  skipped: {s}")?;
+        }
+        for n in &self.notes {
+            writeln!(w, "  {n}")?;
         }
         if !self.alerts.is_empty() {
             writeln!(w, "  alerts per type:")?;

@@ -6,6 +6,8 @@ mod differential;
 mod endpoint;
 mod examples;
 mod lab;
+mod lab_live;
+mod live;
 mod outcome;
 mod parallel;
 mod progress;
