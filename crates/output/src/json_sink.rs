@@ -51,20 +51,7 @@ impl Sink for JsonArraySink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::alert;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    pub(crate) struct Shared(pub Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testutil::{alert, Shared};
 
     #[test]
     fn json_array_is_valid_when_empty_and_full() {

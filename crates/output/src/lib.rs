@@ -69,6 +69,26 @@ pub(crate) mod testutil {
     use detect::{Alert, Level};
     use event::Timestamp;
     use serde_json::json;
+    use std::io::{self, Write};
+    use std::sync::{Arc, Mutex};
+
+    /// A writer whose bytes a test can read while the sink still holds it.
+    #[derive(Clone, Default)]
+    pub struct Shared(pub Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Shared {
+        pub fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
 
     pub fn alert(time: &str, alert_type: &str, extra: &[(&str, serde_json::Value)]) -> Alert {
         let t = Timestamp::parse_rfc3339(time).unwrap();

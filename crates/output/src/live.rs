@@ -74,18 +74,7 @@ struct LiveTable<'w> {
 const WIDTHS: [usize; 4] = [30, 13, 4, 38];
 
 fn line(cells: [&str; 5]) -> (String, usize) {
-    let mut s = String::new();
-    for (i, c) in cells.iter().enumerate().take(4) {
-        let pad = WIDTHS[i].saturating_sub(c.chars().count());
-        if i == 2 {
-            s.push_str(&" ".repeat(pad));
-            s.push_str(c);
-        } else {
-            s.push_str(c);
-            s.push_str(&" ".repeat(pad));
-        }
-        s.push_str("  ");
-    }
+    let s = crate::table::pad_columns(&cells, &[WIDTHS[0], WIDTHS[1], WIDTHS[2], WIDTHS[3], 0]);
     let indent = s.chars().count();
     (s, indent)
 }
@@ -119,27 +108,8 @@ impl Sink for LiveTable<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::alert;
+    use crate::testutil::{alert, Shared};
     use serde_json::json;
-    use std::sync::{Arc, Mutex};
-
-    /// A writer whose bytes the test can read while the sink still holds it.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    impl Shared {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
 
     fn alerts() -> [Alert; 3] {
         [

@@ -73,21 +73,7 @@ impl Sink for TableSink<'_> {
             }
         }
         let (bold, reset) = if self.style.color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-        let line = |cells: [&str; 5]| {
-            let mut s = String::new();
-            for (i, c) in cells.iter().enumerate().take(4) {
-                let pad = widths[i] - c.chars().count();
-                if i == 2 {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(pad));
-                }
-                s.push_str("  ");
-            }
-            (s, cells[4].to_string())
-        };
+        let line = |cells: [&str; 5]| (pad_columns(&cells, &widths), cells[4].to_string());
         let (head, tail) = line(HEAD);
         writeln!(self.w, "{bold}{head}{tail}{reset}")?;
         let indent: usize = widths.iter().take(4).map(|w| w + 2).sum();
@@ -127,6 +113,23 @@ pub(crate) fn wrap(s: &str, width: usize, indent: usize) -> String {
         col += len;
     }
     out
+}
+
+/// The first four cells, each padded to its width (the risk, third, right-aligned), two spaces apart.
+pub(crate) fn pad_columns(cells: &[&str; 5], widths: &[usize; 5]) -> String {
+    let mut s = String::new();
+    for (i, c) in cells.iter().enumerate().take(4) {
+        let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+        if i == 2 {
+            s.push_str(&pad);
+            s.push_str(c);
+        } else {
+            s.push_str(c);
+            s.push_str(&pad);
+        }
+        s.push_str("  ");
+    }
+    s
 }
 
 #[cfg(test)]
