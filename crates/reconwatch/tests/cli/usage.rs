@@ -163,3 +163,21 @@ fn formats_lists_the_export_readers() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).lines().count() >= 2);
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_hunt_quietly() {
+    use std::process::Stdio;
+    // The reader goes away before any alert is written (`reconwatch hunt ... | head -0`).
+    let mut child = crate::bin()
+        .current_dir(crate::root())
+        .args(["hunt", "-q", "--format", "jsonl", "examples/sentinel"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
