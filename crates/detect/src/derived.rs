@@ -212,6 +212,10 @@ impl Record for WithDerived<'_> {
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
         self.ev.any_text(visit)
     }
+
+    fn dns(&self) -> Option<&DnsEvent> {
+        self.ev.dns()
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,23 @@ pub enum FieldValue<'a> {
     Json(&'a serde_json::Value),
 }
 
+/// Appends an IPv4 address as std's `Display` writes it (`192.0.2.7`), without the formatting
+/// machinery: group keys and evidence format one or two addresses per event.
+pub fn push_ipv4(buf: &mut String, a: std::net::Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            buf.push('.');
+        }
+        if o >= 100 {
+            buf.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            buf.push(char::from(b'0' + o / 10 % 10));
+        }
+        buf.push(char::from(b'0' + o % 10));
+    }
+}
+
 impl FieldValue<'_> {
     /// The value as text for string matching: borrowed where it already is text, otherwise
     /// written into `buf`. `None` for Missing, Null and JSON arrays/objects.
@@ -35,6 +52,7 @@ impl FieldValue<'_> {
             FieldValue::Int(i) => write!(buf, "{i}").ok()?,
             FieldValue::Float(f) => write!(buf, "{f}").ok()?,
             FieldValue::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
+            FieldValue::Ip(IpAddr::V4(a)) => push_ipv4(buf, *a),
             FieldValue::Ip(ip) => write!(buf, "{ip}").ok()?,
             FieldValue::QType(q) => write!(buf, "{q}").ok()?,
             FieldValue::Rcode(r) => write!(buf, "{r}").ok()?,
@@ -148,6 +166,10 @@ pub trait Record {
         let _ = visit;
         false
     }
+    /// The DNS event behind the record, for tests that read typed DNS fields directly.
+    fn dns(&self) -> Option<&DnsEvent> {
+        None
+    }
 }
 
 fn json_any_text(v: &serde_json::Value, visit: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -238,6 +260,13 @@ impl Record for Event {
         }
     }
 
+    fn dns(&self) -> Option<&DnsEvent> {
+        match self {
+            Event::Dns(d) => Some(d),
+            _ => None,
+        }
+    }
+
     fn field(&self, id: &FieldId) -> FieldValue<'_> {
         match (self, id) {
             (Event::Dns(e), FieldId::Dns(f)) => e.get(*f),
@@ -277,6 +306,9 @@ impl Record for DnsEvent {
     fn time(&self) -> Timestamp {
         self.time
     }
+    fn dns(&self) -> Option<&DnsEvent> {
+        Some(self)
+    }
     fn field(&self, id: &FieldId) -> FieldValue<'_> {
         match id {
             FieldId::Dns(f) => self.get(*f),
@@ -302,5 +334,24 @@ impl Record for ProcessEvent {
     }
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
         self.any_text_impl(visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_text_is_what_display_writes() {
+        let mut buf = String::new();
+        for a in [[0, 0, 0, 0], [255, 255, 255, 255], [10, 0, 9, 100], [192, 0, 2, 7], [1, 20, 199, 99]] {
+            let ip = std::net::Ipv4Addr::from(a);
+            buf.clear();
+            push_ipv4(&mut buf, ip);
+            assert_eq!(buf, ip.to_string());
+            let v = FieldValue::Ip(IpAddr::V4(ip));
+            let mut tmp = String::new();
+            assert_eq!(v.as_text(&mut tmp), Some(ip.to_string().as_str()));
+        }
     }
 }

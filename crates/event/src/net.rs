@@ -26,6 +26,15 @@ impl IpNet {
         Some(IpNet { addr, prefix })
     }
 
+    /// The network address (canonical: IPv4 for an IPv4-mapped network).
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {

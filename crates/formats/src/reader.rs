@@ -18,6 +18,13 @@ pub trait EventReader: Send {
     fn ignored(&self) -> u64 {
         0
     }
+
+    /// For readers that hand out events prepared in another thread (parallel hunting): the
+    /// detection rules (by the engine's index) that the event last read matches, when they were
+    /// found together with it. `None`: not known here, the caller evaluates the rules itself.
+    fn matched(&self) -> Option<&[u32]> {
+        None
+    }
 }
 
 /// An opened input: its display name (path, or `-` for stdin), the path where there is one, and

@@ -16,7 +16,11 @@
 //! - Event time drives every window; see [`crate::correlation`] for windows, lateness and caps.
 
 mod alert;
+mod matcher;
 mod plan;
+mod route;
+
+pub use matcher::Matcher;
 
 use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Emit, Firing, Observation, OutputKind, WindowMode};
 use crate::derived::WithDerived;
@@ -124,13 +128,14 @@ struct Scratch {
     present: Vec<bool>,
     tmp: String,
     firings: Vec<Firing>,
+    hits: Vec<u32>,
 }
 
 /// The engine. Build once per run (or per test), feed events in roughly time order.
 pub struct Engine {
     cfg: EngineConfig,
     dets: Vec<Det>,
-    by_class: [Vec<usize>; 5],
+    matcher: std::sync::Arc<Matcher>,
     corrs: Vec<Corr>,
     units: Vec<Unit>,
     events: [u64; 5],
@@ -161,29 +166,36 @@ impl Engine {
 
     /// Tests one event; alerts (detections, and correlations whose window decided) go to `out`.
     pub fn process(&mut self, ev: &Event, out: &mut Vec<Alert>) {
-        let ci = class_index(ev.class());
-        self.events[ci] += 1;
-        let Engine { cfg, dets, by_class, units, scratch, queue, .. } = self;
-        // Derived fields are computed only if a rule reads them (and the zone once per event).
-        let ev = &WithDerived::new(ev, &cfg.zones);
-        for &d in &by_class[ci] {
-            let det = &mut dets[d];
-            if !det.rule.matches(ev) {
-                continue;
-            }
-            det.matches += 1;
-            if det.emits {
-                out.push(alert::detection(det, ev));
-                det.alerts += 1;
-            }
-            for feed in &det.feeds {
-                observe_event(&mut units[feed.unit], feed, ev, scratch);
-                queue.extend(scratch.firings.drain(..).map(|f| (feed.unit, f)));
-            }
+        let mut hits = std::mem::take(&mut self.scratch.hits);
+        hits.clear();
+        {
+            let Engine { cfg, matcher, events, dets, units, scratch, queue, .. } = self;
+            // Derived fields are computed only if a rule reads them (and the zone once per event).
+            let wd = WithDerived::new(ev, &cfg.zones);
+            matcher.matches_derived(ev, &wd, &mut hits);
+            apply(Parts { events, dets, units, scratch, queue }, &wd, &hits, out);
+        }
+        self.scratch.hits = hits;
+        if !self.queue.is_empty() {
+            self.drain(out);
+        }
+    }
+
+    /// [`Engine::process`] for an event whose matching rules were found already, by this
+    /// engine's [`Engine::matcher`] (in another thread): `hits` is what `Matcher::matches` gave.
+    pub fn process_matched(&mut self, ev: &Event, hits: &[u32], out: &mut Vec<Alert>) {
+        {
+            let Engine { cfg, events, dets, units, scratch, queue, .. } = self;
+            apply(Parts { events, dets, units, scratch, queue }, &WithDerived::new(ev, &cfg.zones), hits, out);
         }
         if !self.queue.is_empty() {
             self.drain(out);
         }
+    }
+
+    /// The rule matching of this engine, to run where the events are (see [`Matcher`]).
+    pub fn matcher(&self) -> std::sync::Arc<Matcher> {
+        self.matcher.clone()
     }
 
     /// Live input: event time has reached `t` although no event says so (the stream is quiet),
@@ -277,6 +289,34 @@ fn fill(src: &Src, ev: Option<&WithDerived>, firing: Option<&Firing>, tmp: &mut 
         },
         _ => false,
     }
+}
+
+/// Counts the event and acts on the rules it matched: detection alerts, correlation feeds (their
+/// firings queued for `Engine::drain`).
+fn apply(parts: Parts<'_>, ev: &WithDerived<'_>, hits: &[u32], out: &mut Vec<Alert>) {
+    let Parts { events, dets, units, scratch, queue } = parts;
+    events[class_index(ev.event().class())] += 1;
+    for &d in hits {
+        let det = &mut dets[d as usize];
+        det.matches += 1;
+        if det.emits {
+            out.push(alert::detection(det, ev));
+            det.alerts += 1;
+        }
+        for feed in &det.feeds {
+            observe_event(&mut units[feed.unit], feed, ev, scratch);
+            queue.extend(scratch.firings.drain(..).map(|f| (feed.unit, f)));
+        }
+    }
+}
+
+/// The engine's mutable state, borrowed apart from its configuration and matcher.
+struct Parts<'a> {
+    events: &'a mut [u64; 5],
+    dets: &'a mut [Det],
+    units: &'a mut [Unit],
+    scratch: &'a mut Scratch,
+    queue: &'a mut std::collections::VecDeque<(usize, Firing)>,
 }
 
 fn observe_event(unit: &mut Unit, feed: &Feed, ev: &WithDerived, s: &mut Scratch) {

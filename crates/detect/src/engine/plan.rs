@@ -1,7 +1,7 @@
 //! Building an [`Engine`]: correlation parsing, reference resolution (by id or name), chain
 //! cycle detection, merge groups, value slots, feeds and alert suppression (`generate`).
 
-use super::{class_index, Corr, Det, Engine, EngineConfig, Feed, Scratch, Src, Unit};
+use super::{Corr, Det, Engine, EngineConfig, Feed, Scratch, Src, Unit};
 use crate::correlation::{
     self, AggConfig, AggSpec, Aggregator, CorrelationSpec, CorrelationType, Emit, Loc, Member, OutputKind, SlotSpec,
 };
@@ -202,14 +202,11 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
             alerts: 0,
         })
         .collect();
-    let mut by_class: [Vec<usize>; 5] = Default::default();
-    for (i, d) in dets.iter().enumerate() {
-        by_class[class_index(d.rule.class)].push(i);
-    }
+    let matcher = super::Matcher::new(dets.iter().map(|d| d.rule.clone()).collect(), cfg.zones.clone());
     Ok(Engine {
         cfg,
         dets,
-        by_class,
+        matcher: std::sync::Arc::new(matcher),
         corrs,
         units,
         events: [0; 5],

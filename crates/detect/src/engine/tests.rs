@@ -331,3 +331,41 @@ fn advance_releases_what_lateness_holds_on_a_quiet_stream() {
     assert!(out.is_empty());
     assert_eq!(e.stats().correlation.late_dropped, 1);
 }
+
+#[test]
+fn hits_found_by_a_shared_matcher_give_the_same_alerts_and_stats() {
+    let events = || {
+        let mut evs = Vec::new();
+        for i in 0..40 {
+            let q = ["NS", "MX", "TXT", "SOA"][i as usize % 4];
+            evs.push(dns(T0 + i * S, "203.0.113.9", q, &format!("h{i}.example.com")));
+            evs.push(dns(T0 + i * S, "10.1.1.1", "AXFR", "example.com"));
+            evs.push(dns(T0 + i * S, "198.51.100.7", if i % 10 == 0 { "AXFR" } else { "A" }, "example.com"));
+        }
+        evs
+    };
+    let mut whole = Engine::new(seed_rules(""), EngineConfig::default()).unwrap();
+    let expected = run(&mut whole, &events());
+    let mut split = Engine::new(seed_rules(""), EngineConfig::default()).unwrap();
+    let matcher = split.matcher();
+    let hits: Vec<Vec<u32>> = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for e in events() {
+            let mut h = Vec::new();
+            matcher.matches(&e, &mut h);
+            all.push(h);
+        }
+        all
+    })
+    .join()
+    .unwrap();
+    assert!(hits.iter().any(|h| h.len() == 2), "an AXFR from outside matches two rules");
+    let mut got = Vec::new();
+    for (e, h) in events().iter().zip(&hits) {
+        split.process_matched(e, h, &mut got);
+    }
+    split.finish(&mut got);
+    assert!(expected.len() >= 5, "{expected:?}");
+    assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+    assert_eq!(split.stats(), whole.stats());
+}

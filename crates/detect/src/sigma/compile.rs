@@ -36,6 +36,11 @@ impl Selection {
     pub(crate) fn eval<R: event::Record + ?Sized>(&self, r: &R) -> bool {
         self.alts.iter().any(|alt| alt.iter().all(|t| t.eval(r)))
     }
+
+    #[cfg(test)]
+    pub(crate) fn eval_general<R: event::Record + ?Sized>(&self, r: &R) -> bool {
+        self.alts.iter().any(|alt| alt.iter().all(|t| t.eval_general(r)))
+    }
 }
 
 pub(crate) struct Ctx<'a> {
@@ -154,7 +159,9 @@ fn item(ctx: &Ctx<'_>, at: &str, field: Option<FieldId>, mods: &[&str], v: &Yaml
     if m.neq && field.is_none() {
         return Err(bad("`neq` needs a field name"));
     }
-    Ok(FieldTest { field, kind, neq: m.neq })
+    let mut test = FieldTest { field, kind, neq: m.neq, fast: None };
+    test.fast = super::fast::Fast::of(&test);
+    Ok(test)
 }
 
 /// Expands `%name%` placeholders (`\%` is a plain percent sign).

@@ -16,6 +16,9 @@ pub(crate) struct QTypeGate {
     low: [u64; 4],
     /// Types from 256 up (rare: URI, CAA, TA, ...).
     high: Vec<u16>,
+    /// The selection the gate stands for: true for every event the gate admits by a typed query
+    /// type.
+    pub(crate) sel: usize,
 }
 
 const QUERY_TYPE: FieldId = FieldId::Dns(DnsField::QueryType);
@@ -25,8 +28,8 @@ impl QTypeGate {
     pub(crate) fn of(cond: &Cond, selections: &[Selection]) -> Option<QTypeGate> {
         let mut required = Vec::new();
         required_selections(cond, &mut required);
-        required.into_iter().find_map(|i| selections.get(i).and_then(qtype_only)).map(|types| {
-            let mut g = QTypeGate { low: [0; 4], high: Vec::new() };
+        required.into_iter().find_map(|i| selections.get(i).and_then(qtype_only).map(|t| (i, t))).map(|(sel, types)| {
+            let mut g = QTypeGate { low: [0; 4], high: Vec::new(), sel };
             for QType(q) in types {
                 if *q < 256 {
                     g.low[usize::from(*q / 64)] |= 1 << (q % 64);
@@ -42,9 +45,17 @@ impl QTypeGate {
     /// decide (a listed type, or a value that is not a typed query type).
     pub(crate) fn admits<R: Record + ?Sized>(&self, r: &R) -> bool {
         match r.field(&QUERY_TYPE) {
-            FieldValue::QType(QType(q)) if q < 256 => self.low[usize::from(q / 64)] & (1 << (q % 64)) != 0,
-            FieldValue::QType(QType(q)) => self.high.contains(&q),
+            FieldValue::QType(q) => self.admits_type(q),
             _ => true,
+        }
+    }
+
+    /// Whether an event of this (typed) query type can match.
+    pub(crate) fn admits_type(&self, QType(q): QType) -> bool {
+        if q < 256 {
+            self.low[usize::from(q / 64)] & (1 << (q % 64)) != 0
+        } else {
+            self.high.contains(&q)
         }
     }
 }
@@ -126,6 +137,9 @@ mod tests {
                     let e = dns(q, ip);
                     let full = r.matches_without_gate(&e);
                     assert_eq!(r.matches(&e), full, "{d} type {q} from {ip}");
+                    if r.admits_qtype(QType(q)) {
+                        assert_eq!(r.matches_admitted(&e), full, "{d} type {q} from {ip}, routed");
+                    }
                 }
             }
         }

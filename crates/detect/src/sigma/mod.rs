@@ -11,6 +11,7 @@
 
 mod compile;
 mod condition;
+mod fast;
 mod filter;
 mod gate;
 mod modifier;
@@ -109,9 +110,34 @@ impl DetectionRule {
         self.matches_without_gate(r)
     }
 
-    /// The condition walked in full, with no pre-check.
-    fn matches_without_gate<R: Record + ?Sized>(&self, r: &R) -> bool {
+    /// Whether an event whose QueryType is the typed value `q` can match at all (the pre-check
+    /// of [`DetectionRule::matches`] alone; always true for rules without one).
+    pub fn admits_qtype(&self, q: event::QType) -> bool {
+        self.gate.as_ref().is_none_or(|g| g.admits_type(q))
+    }
+
+    /// The condition walked in full, with no pre-check: for callers that routed the event by
+    /// [`DetectionRule::admits_qtype`] already.
+    pub(crate) fn matches_without_gate<R: Record + ?Sized>(&self, r: &R) -> bool {
         self.condition.eval(&mut |i| self.selections[i].eval(r))
+    }
+
+    /// [`DetectionRule::matches_without_gate`] for an event routed by a typed query type the
+    /// gate admits: the gate's own selection is known to hold and is not evaluated again.
+    pub(crate) fn matches_admitted<R: Record + ?Sized>(&self, r: &R) -> bool {
+        let known = self.gate.as_ref().map_or(usize::MAX, |g| g.sel);
+        self.condition.eval(&mut |i| i == known || self.selections[i].eval(r))
+    }
+
+    /// The condition walked with every test on its general path (no gate, no typed fast path).
+    #[cfg(test)]
+    pub(crate) fn matches_generally<R: Record + ?Sized>(&self, r: &R) -> bool {
+        self.condition.eval(&mut |i| self.selections[i].eval_general(r))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn has_fast_tests(&self) -> bool {
+        self.selections.iter().flat_map(|s| &s.alts).flatten().any(|t| t.fast.is_some())
     }
 
     /// Names of the search identifiers that match the event (evidence for an alert), in rule

@@ -63,6 +63,8 @@ pub(crate) struct FieldTest {
     /// `|neq`: the field matches none of the values (a missing field does, as in pySigma, where
     /// `neq` is the negated comparison).
     pub neq: bool,
+    /// The same test on a typed DNS field, read straight from the event (see `fast.rs`).
+    pub fast: Option<super::fast::Fast>,
 }
 
 /// Formats a typed value into a stack buffer; falls back to a `String` only if it overflows.
@@ -211,6 +213,14 @@ impl ValueSet {
 impl FieldTest {
     /// Evaluates the test against a record.
     pub(crate) fn eval<R: event::Record + ?Sized>(&self, r: &R) -> bool {
+        if let (Some(f), Some(d)) = (&self.fast, r.dns()) {
+            return f.eval(d) != self.neq;
+        }
+        self.eval_general(r)
+    }
+
+    /// [`FieldTest::eval`] without the typed fast path.
+    pub(crate) fn eval_general<R: event::Record + ?Sized>(&self, r: &R) -> bool {
         let Some(field) = &self.field else {
             return match &self.kind {
                 TestKind::Any(set) => r.any_text(&mut |t| set.matches_text(t)),

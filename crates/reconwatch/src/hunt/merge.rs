@@ -76,13 +76,15 @@ impl Merger {
     }
 
     /// The next event in time order (ties: input order), or `None` when every input is done.
-    pub fn next(&mut self, rejects: &mut Rejects) -> Option<&Event> {
+    /// The next event in time order, with the rules it matches when its reader found them
+    /// (see [`EventReader::matched`]).
+    pub fn next(&mut self, rejects: &mut Rejects) -> Option<(&Event, Option<&[u32]>)> {
         if let Some(i) = self.pending.take() {
             self.refill(i, rejects);
         }
         let Reverse((_, i)) = self.heap.pop()?;
         self.pending = Some(i);
-        Some(&self.slots[i])
+        Some((&self.slots[i], self.inputs[i].reader.matched()))
     }
 
     pub fn into_inputs(self) -> Vec<Input> {
@@ -127,7 +129,7 @@ mod tests {
             &mut rejects,
         );
         let mut times = Vec::new();
-        while let Some(e) = m.next(&mut rejects) {
+        while let Some((e, _)) = m.next(&mut rejects) {
             times.push(e.time().0);
         }
         assert_eq!(times, [1, 2, 3, 5, 9]);

@@ -44,8 +44,11 @@ pub fn run(args: HuntArgs) -> Result<()> {
     let mut progress = progress::Progress::start(progress::wanted(args.quiet, std::io::stderr().is_terminal()));
     let inputs = open_inputs(&args, &opts, &mut summary, &progress)?;
     let threads = parallel::Threads::new(args.threads.or(config.hunt.threads), args.chunk_bytes);
-    let inputs =
-        if threads.threads > 1 { parallel::start(inputs, threads, &opts, progress.byte_counter())? } else { inputs };
+    let inputs = if threads.threads > 1 {
+        parallel::start(inputs, threads, &opts, progress.byte_counter(), Some(engine.matcher()))?
+    } else {
+        inputs
+    };
 
     let mut rejects = Rejects::default();
     let mut merger = Merger::new(inputs, &mut rejects);
@@ -58,7 +61,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
             }
         }
     };
-    while let Some(ev) = merger.next(&mut rejects) {
+    while let Some((ev, hits)) = merger.next(&mut rejects) {
         progress.event();
         let t = ev.time();
         if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
@@ -66,7 +69,10 @@ pub fn run(args: HuntArgs) -> Result<()> {
             continue;
         }
         join.on_event(ev, &mut alerts);
-        engine.process(ev, &mut fired);
+        match hits {
+            Some(hits) => engine.process_matched(ev, hits, &mut fired),
+            None => engine.process(ev, &mut fired),
+        }
         if !fired.is_empty() {
             let from = alerts.len();
             keep(&mut fired, &mut tuning, &mut alerts);

@@ -11,8 +11,9 @@
 
 use super::chunk::{self, SplitKind};
 use super::merge::Input;
-use super::worker::{self, Msg, Pipe, Plan};
+use super::worker::{self, Msg, Pipe, Plan, Spent};
 use anyhow::{Context, Result};
+use detect::Matcher;
 use event::Event;
 use formats::input::{self, InputPath};
 use formats::{EventReader, ReadOptions, Reject, Rejects};
@@ -63,6 +64,7 @@ pub fn start(
     cfg: Threads,
     opts: &ReadOptions,
     bytes: Option<Arc<AtomicU64>>,
+    matcher: Option<Arc<Matcher>>,
 ) -> Result<Vec<Input>> {
     if inputs.len() > MAX_THREADED_INPUTS {
         return Ok(inputs);
@@ -76,7 +78,7 @@ pub fn start(
     let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, 512);
     let mut out = Vec::with_capacity(inputs.len());
     for (mut input, plan) in inputs.into_iter().zip(plans) {
-        let mut stream = Stream::new(plan.clone());
+        let mut stream = Stream::new(plan.clone(), matcher.clone());
         match plan {
             Some(plan) => {
                 input.reader = Box::new(NoReader);
@@ -140,7 +142,7 @@ impl EventReader for NoReader {
 /// One input's events as its workers send them, chunk after chunk in file order.
 pub struct Stream {
     rx: Vec<Receiver<Msg>>,
-    back: Vec<Sender<Vec<Event>>>,
+    back: Vec<Sender<Spent>>,
     plan: Option<Arc<Plan>>,
     /// The chunk being read, the newlines before it, the `Begin` scan of it.
     chunk: u64,
@@ -152,6 +154,12 @@ pub struct Stream {
     len: usize,
     pos: usize,
     pending: VecDeque<(u32, Reject)>,
+    /// The batch's rule hits (see [`worker::Batch`]), and whether the event last handed out came
+    /// with its hits.
+    hits: Vec<u32>,
+    ends: Vec<u32>,
+    matched: bool,
+    matcher: Option<Arc<Matcher>>,
     shift: i64,
     ignored: u64,
     done: bool,
@@ -161,7 +169,7 @@ pub struct Stream {
 }
 
 impl Stream {
-    fn new(plan: Option<Arc<Plan>>) -> Stream {
+    fn new(plan: Option<Arc<Plan>>, matcher: Option<Arc<Matcher>>) -> Stream {
         Stream {
             rx: Vec::new(),
             back: Vec::new(),
@@ -173,6 +181,10 @@ impl Stream {
             len: 0,
             pos: 0,
             pending: VecDeque::new(),
+            hits: Vec::new(),
+            ends: Vec::new(),
+            matched: false,
+            matcher,
             shift: 0,
             ignored: 0,
             done: false,
@@ -183,9 +195,10 @@ impl Stream {
     fn spawn(&mut self, name: &str, batch: usize, depth: usize, run: impl FnOnce(Pipe) + Send + 'static) -> Result<()> {
         let (tx, rx) = mpsc::sync_channel(depth);
         let (back_tx, back) = mpsc::channel();
+        let matcher = self.matcher.clone();
         std::thread::Builder::new()
             .name(format!("read {name}"))
-            .spawn(move || run(Pipe { tx, back, batch }))
+            .spawn(move || run(Pipe { tx, back, batch, matcher }))
             .context("cannot start a reader thread")?;
         self.rx.push(rx);
         self.back.push(back_tx);
@@ -248,6 +261,7 @@ fn push_shifted(mut r: Reject, shift: i64, into: &mut Rejects) {
 impl EventReader for Stream {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
         loop {
+            self.matched = false;
             if let Some((reader, shift)) = &mut self.fallback {
                 let mut local = Rejects::default();
                 let got = reader.read(out, &mut local);
@@ -258,6 +272,7 @@ impl EventReader for Stream {
             if self.pos < self.len {
                 std::mem::swap(out, &mut self.events[self.pos]);
                 self.pos += 1;
+                self.matched = self.ends.len() >= self.pos;
                 return Ok(true);
             }
             if self.done {
@@ -265,7 +280,12 @@ impl EventReader for Stream {
             }
             let w = (self.chunk % self.rx.len() as u64) as usize;
             if !self.events.is_empty() {
-                let _ = self.back[w].send(std::mem::take(&mut self.events));
+                let spent = Spent {
+                    events: std::mem::take(&mut self.events),
+                    hits: std::mem::take(&mut self.hits),
+                    ends: std::mem::take(&mut self.ends),
+                };
+                let _ = self.back[w].send(spent);
             }
             let msg = self.rx[w].recv().map_err(|_| io::Error::other("a reader thread stopped unexpectedly"))?;
             match msg {
@@ -281,6 +301,7 @@ impl EventReader for Stream {
                     rejects.count += b.rejects.count - b.rejects.kept.len() as u64;
                     self.pending = b.at.into_iter().zip(b.rejects.kept).collect();
                     (self.events, self.len, self.pos) = (b.events, b.len, 0);
+                    (self.hits, self.ends) = (b.hits, b.ends);
                 }
                 Msg::End { ignored } => {
                     self.ignored += ignored;
@@ -298,5 +319,14 @@ impl EventReader for Stream {
 
     fn ignored(&self) -> u64 {
         self.ignored + self.fallback.as_ref().map_or(0, |(r, _)| r.ignored())
+    }
+
+    fn matched(&self) -> Option<&[u32]> {
+        if !self.matched {
+            return None;
+        }
+        let i = self.pos - 1;
+        let from = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Some(&self.hits[from..self.ends[i] as usize])
     }
 }

@@ -4,11 +4,12 @@
 //! event allocations circulate instead of being made per event.
 
 use super::chunk::{self, Scan, SharedBytes, SplitKind};
+use detect::Matcher;
 use event::{Event, Timestamp};
 use formats::{EventReader, FormatSpec, ReadOptions, Rejects, Source};
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -31,6 +32,17 @@ pub struct Batch {
     pub len: usize,
     pub rejects: Rejects,
     pub at: Vec<u32>,
+    /// With a matcher: the rules each event matches, `hits[ends[i - 1]..ends[i]]` for event `i`.
+    pub hits: Vec<u32>,
+    pub ends: Vec<u32>,
+}
+
+/// A batch's allocations on their way back to its worker, to be filled again.
+#[derive(Default)]
+pub struct Spent {
+    pub events: Vec<Event>,
+    pub hits: Vec<u32>,
+    pub ends: Vec<u32>,
 }
 
 /// A file split into chunks, shared by its workers and by the consumer (to fall back).
@@ -74,8 +86,11 @@ impl Plan {
 /// One worker's ends of its channels.
 pub struct Pipe {
     pub tx: SyncSender<Msg>,
-    pub back: Receiver<Vec<Event>>,
+    pub back: Receiver<Spent>,
     pub batch: usize,
+    /// Evaluates the detection rules here, in the parsing thread, so the engine thread only
+    /// counts and correlates.
+    pub matcher: Option<Arc<Matcher>>,
 }
 
 /// The consumer is gone (the hunt ended or fell back): stop quietly.
@@ -89,7 +104,9 @@ impl Pipe {
     /// Reads `reader` to its end in batches.
     fn pump(&self, reader: &mut dyn EventReader) -> Result<(), Gone> {
         loop {
-            let mut events = self.back.try_recv().unwrap_or_default();
+            let Spent { mut events, mut hits, mut ends } = self.back.try_recv().unwrap_or_default();
+            hits.clear();
+            ends.clear();
             if events.len() < self.batch {
                 events.resize_with(self.batch, placeholder);
             }
@@ -100,7 +117,13 @@ impl Pipe {
                 let got = reader.read(&mut events[len], &mut rejects);
                 at.resize(rejects.kept.len(), len as u32);
                 match got {
-                    Ok(true) => len += 1,
+                    Ok(true) => {
+                        if let Some(m) = &self.matcher {
+                            m.matches(&events[len], &mut hits);
+                            ends.push(hits.len() as u32);
+                        }
+                        len += 1;
+                    }
                     Ok(false) => break,
                     Err(e) => {
                         failed = Some(e);
@@ -110,7 +133,7 @@ impl Pipe {
             }
             let more = len == self.batch && failed.is_none();
             if len > 0 || rejects.count > 0 {
-                self.send(Msg::Batch(Batch { events, len, rejects, at }))?;
+                self.send(Msg::Batch(Batch { events, len, rejects, at, hits, ends }))?;
             }
             if let Some(e) = failed {
                 self.send(Msg::Failed(e))?;
@@ -175,9 +198,15 @@ fn fill(plan: &Plan, file: &File, k: u64, mut bytes: Arc<Vec<u8>>) -> io::Result
     if k > 0 {
         buf.extend_from_slice(&plan.prefix);
     }
-    let at = buf.len();
-    buf.resize(at + (end - start) as usize, 0);
-    file.read_exact_at(&mut buf[at..], start)?;
+    // Read into the buffer's spare capacity (not zeroed first: a chunk is a megabyte).
+    let want = (end - start) as usize;
+    buf.reserve(want);
+    let mut f = file;
+    f.seek(io::SeekFrom::Start(start))?;
+    let got = f.take(want as u64).read_to_end(buf)?;
+    if got < want {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file got shorter while being read"));
+    }
     if let Some(c) = &plan.bytes_read {
         c.fetch_add(end - start, Ordering::Relaxed);
     }
