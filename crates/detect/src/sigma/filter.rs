@@ -118,7 +118,8 @@ impl DetectionRule {
         self.selections.extend(sels);
         let old = std::mem::replace(&mut self.condition, condition::Cond::Or(Vec::new()));
         self.condition = condition::Cond::And(vec![old, cond]);
-        self.gate = super::gate::QTypeGate::of(&self.condition, &self.selections);
+        self.gate = super::gate::QTypeGate::of(&self.condition, &self.selections).map(Box::new);
+        self.conj = super::conj::Conj::of(&self.condition, &self.selections, self.gate.as_ref().map(|g| g.sel));
         self.filters_applied += 1;
         Ok(true)
     }

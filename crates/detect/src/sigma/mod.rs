@@ -11,6 +11,7 @@
 
 mod compile;
 mod condition;
+mod conj;
 mod fast;
 mod filter;
 mod gate;
@@ -45,7 +46,9 @@ pub struct DetectionRule {
     /// `fields:` resolved for [`DetectionRule::event_fields`].
     field_ids: Vec<(String, FieldId)>,
     /// Skips events whose query type the condition rules out (see `gate.rs`).
-    gate: Option<QTypeGate>,
+    gate: Option<Box<QTypeGate>>,
+    /// The condition's fast DNS terms, checked first for routed events (see `conj.rs`).
+    conj: Option<conj::Conj>,
 }
 
 impl DetectionRule {
@@ -97,8 +100,20 @@ impl DetectionRule {
             conditions.iter().map(|c| condition::parse(c, &names)).collect::<Result<Vec<_>, _>>().map_err(err)?;
         let condition = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
         let field_ids = meta.fields.iter().map(|f| (f.clone(), resolve_field(class, f))).collect();
-        let gate = QTypeGate::of(&condition, &selections);
-        Ok(DetectionRule { meta, logsource, class, names, selections, condition, filters_applied: 0, field_ids, gate })
+        let gate = QTypeGate::of(&condition, &selections).map(Box::new);
+        let conj = conj::Conj::of(&condition, &selections, gate.as_ref().map(|g| g.sel));
+        Ok(DetectionRule {
+            meta,
+            logsource,
+            class,
+            names,
+            selections,
+            condition,
+            filters_applied: 0,
+            field_ids,
+            gate,
+            conj,
+        })
     }
 
     /// Whether the event matches the rule's condition. Does not check the event's class: the
@@ -125,6 +140,13 @@ impl DetectionRule {
     /// [`DetectionRule::matches_without_gate`] for an event routed by a typed query type the
     /// gate admits: the gate's own selection is known to hold and is not evaluated again.
     pub(crate) fn matches_admitted<R: Record + ?Sized>(&self, r: &R) -> bool {
+        if let (Some(c), Some(d)) = (&self.conj, r.dns()) {
+            match c.check(d) {
+                conj::Verdict::No => return false,
+                conj::Verdict::Yes => return true,
+                conj::Verdict::Maybe => {}
+            }
+        }
         let known = self.gate.as_ref().map_or(usize::MAX, |g| g.sel);
         self.condition.eval(&mut |i| i == known || self.selections[i].eval(r))
     }
