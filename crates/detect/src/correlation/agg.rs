@@ -44,7 +44,7 @@ impl Hash for AsciiFolded<'_> {
 }
 
 struct Group {
-    key: Box<[Box<str>]>,
+    key: Vec<String>,
     hash: u64,
     max_seen: i64,
     /// Observation number of the group's latest observation (recency, for sweeps and eviction).
@@ -52,6 +52,9 @@ struct Group {
     pending: VecDeque<Pending>,
     win: Win,
 }
+
+/// Finished groups kept for reuse per aggregation.
+const SPARE_GROUPS: usize = 1024;
 
 /// The state machine of one aggregation.
 pub struct Aggregator {
@@ -62,6 +65,9 @@ pub struct Aggregator {
     groups: Vec<Option<Group>>,
     free: Vec<u32>,
     pool: Vec<Pending>,
+    /// Finished groups kept for reuse, allocations and all (a flood of short-lived groups would
+    /// otherwise spend its time in the allocator).
+    spare: Vec<Group>,
     newest: i64,
     since_sweep: usize,
     stats: AggStats,
@@ -77,6 +83,7 @@ impl Aggregator {
             groups: Vec::new(),
             free: Vec::new(),
             pool: Vec::new(),
+            spare: Vec::new(),
             newest: i64::MIN,
             since_sweep: 0,
             stats: AggStats::default(),
@@ -102,7 +109,7 @@ impl Aggregator {
         let found = self.table.find(hash, |&i| {
             groups[i as usize]
                 .as_ref()
-                .is_some_and(|g| g.key.len() == obs.group.len() && g.key.iter().zip(obs.group).all(|(a, b)| &**a == *b))
+                .is_some_and(|g| g.key.len() == obs.group.len() && g.key.iter().zip(obs.group).all(|(a, b)| a == b))
         });
         let idx = match found {
             Some(&i) => i as usize,
@@ -124,6 +131,10 @@ impl Aggregator {
             self.pool.push(p);
         } else {
             let pos = g.pending.iter().rposition(|q| q.time <= t).map_or(0, |i| i + 1);
+            if g.pending.capacity() == 0 {
+                // Most groups of a flood hold one observation: room for one, not the default four.
+                g.pending.reserve_exact(1);
+            }
             g.pending.insert(pos, p);
             let wm = g.max_seen.saturating_sub(lateness);
             release(g, wm, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
@@ -163,6 +174,21 @@ impl Aggregator {
         self.groups.len() - self.free.len()
     }
 
+    /// Live groups now.
+    pub fn live_groups(&self) -> usize {
+        self.live()
+    }
+
+    /// Frees state for the engine's budget over all aggregations: finishes groups no event can
+    /// reach any more, then, if that freed nothing, evicts the least recently updated eighth.
+    pub fn shed(&mut self, out: &mut Vec<Firing>) {
+        let before = self.live();
+        self.sweep(out);
+        if self.live() == before {
+            self.evict(out);
+        }
+    }
+
     fn fill(&self, p: &mut Pending, obs: &Observation<'_>) {
         let n = self.spec.slots.len();
         p.time = obs.time;
@@ -190,13 +216,30 @@ impl Aggregator {
                 self.evict(out);
             }
         }
-        let g = Group {
-            key: key.iter().map(|k| Box::from(*k)).collect(),
-            hash,
-            max_seen: t,
-            touched: self.stats.observations,
-            pending: VecDeque::new(),
-            win: Win::new(&self.spec),
+        let g = match self.spare.pop() {
+            Some(mut g) => {
+                g.key.truncate(key.len());
+                for (i, k) in key.iter().enumerate() {
+                    match g.key.get_mut(i) {
+                        Some(s) => {
+                            s.clear();
+                            s.push_str(k);
+                        }
+                        None => g.key.push((*k).to_string()),
+                    }
+                }
+                (g.hash, g.max_seen, g.touched) = (hash, t, self.stats.observations);
+                g.win.renew();
+                g
+            }
+            None => Group {
+                key: key.iter().map(|k| (*k).to_string()).collect(),
+                hash,
+                max_seen: t,
+                touched: self.stats.observations,
+                pending: VecDeque::new(),
+                win: Win::new(&self.spec),
+            },
         };
         let idx = match self.free.pop() {
             Some(i) => {
@@ -261,6 +304,11 @@ impl Aggregator {
             }
             self.pool.extend(g.pending.drain(..).take(64));
             self.free.push(i as u32);
+            // Up to one eviction's worth: a flood then reuses what the last eviction freed.
+            if self.spare.len() < (self.cfg.max_groups / 8).max(SPARE_GROUPS) {
+                g.pending.clear();
+                self.spare.push(g);
+            }
         }
         self.stats.live_groups = self.live();
     }

@@ -151,6 +151,15 @@ impl Win {
         }
     }
 
+    /// Back to the state of [`Win::new`], keeping allocations (a recycled group's window).
+    pub fn renew(&mut self) {
+        self.reset();
+        self.start = 0;
+        self.closed_until = NEVER;
+        self.first = 0;
+        self.last = 0;
+    }
+
     fn reset(&mut self) {
         self.active = false;
         self.fired = false;
@@ -183,7 +192,7 @@ impl Win {
         spec: &AggSpec,
         cfg: &AggConfig,
         p: &Pending,
-        key: &[Box<str>],
+        key: &[String],
         stats: &mut AggStats,
         out: &mut Vec<Firing>,
     ) {
@@ -267,7 +276,7 @@ impl Win {
         &mut self,
         spec: &AggSpec,
         cfg: &AggConfig,
-        key: &[Box<str>],
+        key: &[String],
         stats: &mut AggStats,
         out: &mut Vec<Firing>,
     ) {
@@ -362,6 +371,9 @@ impl Win {
                         s.listed.retain(|(_, last, _)| *last > cut);
                     }
                     if s.listed.len() < cfg.max_listed_values {
+                        if s.listed.capacity() == 0 {
+                            s.listed.reserve_exact(1);
+                        }
                         s.listed.push((h, t, p.texts[i].clone()));
                     }
                 }
@@ -379,7 +391,7 @@ impl Win {
     }
 
     /// Evaluates every member; `cut`: events at or before it are outside the window.
-    fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &[Box<str>]) -> Option<Firing> {
+    fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &[String]) -> Option<Firing> {
         let n_seen = self.rules_last.iter().filter(|&&t| t > cut).count() as u64;
         let mut held = Vec::new();
         for (i, m) in spec.members.iter().enumerate() {

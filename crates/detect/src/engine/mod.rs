@@ -33,7 +33,9 @@ pub struct EngineConfig {
     pub window: WindowMode,
     /// Out-of-order tolerance, ns of event time (per correlation group).
     pub lateness: i64,
-    /// Live groups kept per correlation (or merge group).
+    /// Live groups kept by all correlations together (any one may use all of them): the memory
+    /// bound under a flood of distinct sources. Beyond it the correlation holding the most groups
+    /// sheds its stalest ones (windows decided first, evictions counted).
     pub max_groups: usize,
     /// Distinct values kept per group and value field.
     pub max_values_per_group: usize,
@@ -50,7 +52,7 @@ impl Default for EngineConfig {
         EngineConfig {
             window: WindowMode::Sliding,
             lateness: 5 * event::NANOS_PER_SEC,
-            max_groups: 100_000,
+            max_groups: 30_000,
             max_values_per_group: 100_000,
             max_listed_values: 20,
             emit: Emit::WindowTotals,
@@ -175,6 +177,9 @@ impl Engine {
             matcher.matches_derived(ev, &wd, &mut hits);
             apply(Parts { events, dets, units, scratch, queue }, &wd, &hits, out);
         }
+        if !hits.is_empty() {
+            self.keep_budget();
+        }
         self.scratch.hits = hits;
         if !self.queue.is_empty() {
             self.drain(out);
@@ -187,6 +192,9 @@ impl Engine {
         {
             let Engine { cfg, events, dets, units, scratch, queue, .. } = self;
             apply(Parts { events, dets, units, scratch, queue }, &WithDerived::new(ev, &cfg.zones), hits, out);
+        }
+        if !hits.is_empty() {
+            self.keep_budget();
         }
         if !self.queue.is_empty() {
             self.drain(out);
@@ -240,6 +248,27 @@ impl Engine {
             matches_per_rule: self.dets.iter().map(|d| (d.rule.meta.id.clone(), d.matches)).collect(),
             alerts_per_rule,
             correlation,
+        }
+    }
+
+    /// Keeps the live groups of all correlations within `max_groups`: the largest sheds until
+    /// the total fits (its firings are queued like any other).
+    fn keep_budget(&mut self) {
+        let budget = self.cfg.max_groups.max(1);
+        loop {
+            let (mut total, mut largest, mut most) = (0, 0, 0);
+            for (u, unit) in self.units.iter().enumerate() {
+                let n = unit.agg.live_groups();
+                total += n;
+                if n > most {
+                    (largest, most) = (u, n);
+                }
+            }
+            if total <= budget || most == 0 {
+                return;
+            }
+            self.units[largest].agg.shed(&mut self.scratch.firings);
+            self.queue.extend(self.scratch.firings.drain(..).map(|f| (largest, f)));
         }
     }
 

@@ -369,3 +369,33 @@ fn hits_found_by_a_shared_matcher_give_the_same_alerts_and_stats() {
     assert_eq!(format!("{got:?}"), format!("{expected:?}"));
     assert_eq!(split.stats(), whole.stats());
 }
+
+/// A flood of sources over several correlations: the live groups of all of them together stay
+/// within `max_groups`, the shed ones are counted, and a real burst among the flood still fires.
+#[test]
+fn group_budget_holds_over_all_correlations_under_a_flood() {
+    let cfg = EngineConfig { max_groups: 1_000, lateness: 0, ..EngineConfig::default() };
+    let per_name = "---\ntitle: Per name\nid: per-name\ncorrelation:\n  type: event_count\n  rules: [enum_query]\n  \
+                    group-by: [ClientIP, Name]\n  timespan: 10m\n  condition: {gt: 1000}\n";
+    let mut engine = Engine::new(seed_rules(per_name), cfg).unwrap();
+    assert_eq!(engine.units.len(), 2);
+    let mut out = Vec::new();
+    for i in 0..20_000i64 {
+        // Every event from a new external address (both correlations of the seed's branch 2 count it).
+        let client = format!("2001:db8:{:x}::{:x}", i >> 16, i & 0xffff);
+        engine.process(&dns(T0 + i * S / 100, &client, "MX", "example.com"), &mut out);
+        if i % 97 == 0 {
+            let live = engine.stats().correlation.live_groups;
+            assert!(live <= 1_000, "{live} live groups after {i} events");
+        }
+        if (10_000..10_040).contains(&i) {
+            engine.process(&dns(T0 + i * S / 100, "203.0.113.66", "NS", &format!("n{i}.example.com")), &mut out);
+        }
+    }
+    engine.finish(&mut out);
+    let st = engine.stats().correlation;
+    assert!(st.groups_evicted >= 2 * 15_000, "{st:?}");
+    assert!(engine.units.iter().all(|u| u.agg.stats().groups_evicted > 10_000), "both correlations shed");
+    let bulk: Vec<_> = out.iter().filter(|a| a.rule_id == "bulk-count").collect();
+    assert_eq!(bulk.len(), 1, "the burst in the flood: {out:?}");
+}
