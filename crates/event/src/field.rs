@@ -35,6 +35,7 @@ impl FieldValue<'_> {
             FieldValue::Int(i) => write!(buf, "{i}").ok()?,
             FieldValue::Float(f) => write!(buf, "{f}").ok()?,
             FieldValue::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
+            FieldValue::Ip(IpAddr::V4(v4)) => crate::net::push_ipv4(buf, *v4),
             FieldValue::Ip(ip) => write!(buf, "{ip}").ok()?,
             FieldValue::QType(q) => write!(buf, "{q}").ok()?,
             FieldValue::Rcode(r) => write!(buf, "{r}").ok()?,

@@ -41,6 +41,31 @@ impl IpNet {
     }
 }
 
+/// Appends `ip` as `Display` writes it (`10.0.2.1`), without the formatting machinery (which
+/// costs ~300 instructions per address on the rules' hot path).
+pub(crate) fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
+    let mut b = [0u8; 15];
+    let mut n = 0;
+    for (i, o) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            b[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            b[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            b[n] = b'0' + o / 10 % 10;
+            n += 1;
+        }
+        b[n] = b'0' + o % 10;
+        n += 1;
+    }
+    // ASCII digits and dots only.
+    out.push_str(std::str::from_utf8(&b[..n]).unwrap_or_default());
+}
+
 /// Dotted-quad IPv4 exactly as std's parser accepts it (four decimal octets of one to three
 /// digits, no leading zeros, each at most 255), without its general machinery; `None` for
 /// anything else, which callers then hand to the general parser.
@@ -74,8 +99,21 @@ pub(crate) fn parse_ipv4_fast(b: &[u8]) -> Option<Ipv4Addr> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_ipv4_fast, IpNet};
+    use super::{parse_ipv4_fast, push_ipv4, IpNet};
     use std::net::Ipv4Addr;
+
+    #[test]
+    fn push_ipv4_is_display() {
+        let mut s = String::from("x");
+        for a in [0u8, 1, 9, 10, 99, 100, 199, 200, 255] {
+            for b in [0u8, 7, 10, 64, 100, 255] {
+                let ip = Ipv4Addr::new(a, b, 255 - b, a.wrapping_mul(7));
+                s.truncate(1);
+                push_ipv4(&mut s, ip);
+                assert_eq!(s, format!("x{ip}"));
+            }
+        }
+    }
 
     #[test]
     fn fast_ipv4_agrees_with_std() {
