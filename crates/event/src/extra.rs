@@ -38,6 +38,25 @@ impl Extra {
         };
         self.0.push(entry);
     }
+    /// Sets entry `n` (the entries before it set already): overwritten in place when it has the
+    /// same key (a reader refilling the same columns record after record), else the entries from
+    /// `n` on are dropped and this one pushed. [`Extra::truncate`] then drops the rest.
+    pub fn put_at(&mut self, n: usize, key: &str, value: &str) {
+        match self.0.get_mut(n) {
+            Some((k, v)) if **k == *key => {
+                v.clear();
+                v.push_str(value);
+            }
+            _ => {
+                self.0.truncate(n);
+                self.push(key, value);
+            }
+        }
+    }
+    /// Keeps the first `n` entries.
+    pub fn truncate(&mut self, n: usize) {
+        self.0.truncate(n);
+    }
     /// Removes every entry, keeping their allocations for the next [`Extra::push`]es.
     pub fn clear(&mut self) {
         // Last entry first onto the stack, so the first entry pushed next reuses the first one.
@@ -97,6 +116,27 @@ mod tests {
         assert_eq!(e, fresh);
         assert_eq!(format!("{e:?}"), format!("{fresh:?}"));
         assert_eq!(e.clone(), fresh);
+    }
+
+    #[test]
+    fn put_at_overwrites_same_keys_in_place() {
+        let mut e = Extra::default();
+        e.put_at(0, "uid", "C1");
+        e.put_at(1, "answers", "a");
+        e.put_at(2, "rejected", "F");
+        let ptr = e.0[1].1.as_ptr();
+        e.put_at(0, "uid", "C2");
+        e.put_at(1, "answers", "b");
+        e.truncate(2);
+        assert_eq!(e.0[1].1.as_ptr(), ptr);
+        let mut want = Extra::default();
+        want.push("uid", "C2");
+        want.push("answers", "b");
+        assert_eq!(e, want);
+        e.put_at(1, "other", "x");
+        want.0.truncate(1);
+        want.push("other", "x");
+        assert_eq!(e, want);
     }
 
     #[test]

@@ -1,10 +1,18 @@
-//! Finding every occurrence of one byte in a line in one pass, for the readers that split lines
-//! into fields (Zeek TSV, unquoted CSV): on 20-odd short fields, one `memchr` call per field
-//! spends more on setting up its vector search than it saves.
+//! Byte searches on one line, eight bytes at a time: every separator in one pass, for the
+//! readers that split lines into fields (Zeek TSV, CSV), and the first occurrence in a short
+//! field (BIND): on fields of a few dozen bytes, `memchr`'s vector set-up costs more than it
+//! saves. XOR with the byte repeated turns matches into zero bytes, found exactly (no carries
+//! between bytes) by the high-bit test of [`matches`].
 
-/// The offsets of every `c` in `line`, in order, into `out` (cleared first). Eight bytes at a
-/// time: XOR with `c` repeated turns matches into zero bytes, found exactly (no carries between
-/// bytes) by the high-bit test below.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// High bit set exactly in the bytes of `word` equal to the byte repeated in `pattern`.
+fn matches(word: u64, pattern: u64) -> u64 {
+    let v = word ^ pattern;
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// The offsets of every `c` in `line`, in order, into `out` (cleared first).
 pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
     out.clear();
     let pattern = u64::from_le_bytes([c; 8]);
@@ -21,14 +29,6 @@ pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
         base += 8;
     }
     out.extend(chunks.remainder().iter().enumerate().filter(|(_, b)| **b == c).map(|(i, _)| base + i));
-}
-
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// High bit set exactly in the bytes of `word` equal to the byte repeated in `pattern`.
-fn matches(word: u64, pattern: u64) -> u64 {
-    let v = word ^ pattern;
-    !(((v & LOW7) + LOW7) | v | LOW7)
 }
 
 /// The first `c` in `hay`: `memchr` for the short fields of one line (a few to a few dozen

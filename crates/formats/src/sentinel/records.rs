@@ -1,7 +1,8 @@
 //! CSV records off a byte stream, as the `csv` crate's `Reader` (default settings, `flexible`)
 //! reads them — the same fields and the same record line numbers — but faster on what exports
 //! mostly are: a line with no `"` and no stray `\r` is split at its commas directly (one pass,
-//! [`crate::split`]); anything else (a quoted field, a record running past the buffered bytes or
+//! [`crate::split`]), a line whose quoted fields are plain `"…"` ones is unquoted directly;
+//! anything else (a quoted field, a record running past the buffered bytes or
 //! to the end of the input without a newline) goes through `csv_core`'s RFC 4180 state machine.
 //!
 //! As with `csv`: `\n`, `\r` and `\r\n` end records, blank lines are skipped, a UTF-8 BOM at the
@@ -94,7 +95,7 @@ impl Records {
                 self.next_line += 1;
                 continue;
             }
-            match memchr::memchr2(b'"', b'\r', line).map(|i| line[i]) {
+            match memchr::memchr2(b'"', b'\r', line).map(|_| line.contains(&b'\r')) {
                 None => {
                     crate::split::byte_positions(line, b',', &mut self.seps);
                     self.data.clear();
@@ -108,7 +109,7 @@ impl Records {
                     self.fields.push((start, line.len()));
                     self.content = line.len() - self.seps.len();
                 }
-                Some(b'"') if !line.contains(&b'\r') && split_quoted(line, &mut self.data, &mut self.fields) => {
+                Some(false) if split_quoted(line, &mut self.data, &mut self.fields) => {
                     self.content = self.data.len();
                 }
                 Some(_) => break,
