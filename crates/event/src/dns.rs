@@ -107,6 +107,50 @@ pub struct DnsEvent {
 }
 
 impl DnsEvent {
+    /// Resets every field to its default, keeping the allocations of `server`, `name` and `extra`
+    /// (field by field: rebuilding the whole struct costs a copy of it per event).
+    pub fn reset(&mut self) {
+        // Destructured so that a new field cannot be forgotten here.
+        let DnsEvent {
+            time,
+            kind,
+            server,
+            client_ip,
+            client_port,
+            server_ip,
+            name,
+            qtype,
+            qclass,
+            rcode,
+            transport,
+            answer_count,
+            transfer,
+            transfer_records,
+            transfer_bytes,
+            view,
+            source_format,
+            extra,
+        } = self;
+        *time = Timestamp::default();
+        *kind = DnsKind::default();
+        server.clear();
+        *client_ip = None;
+        *client_port = None;
+        *server_ip = None;
+        name.clear();
+        *qtype = None;
+        *qclass = None;
+        *rcode = None;
+        *transport = None;
+        *answer_count = None;
+        *transfer = None;
+        *transfer_records = None;
+        *transfer_bytes = None;
+        *view = None;
+        *source_format = "";
+        extra.clear();
+    }
+
     /// Sets `name` from a query name, dropping one trailing dot (the root `.` stays `.`).
     pub fn set_name(&mut self, raw: &str) {
         self.name.clear();
@@ -411,6 +455,33 @@ mod tests {
         assert_eq!(Rcode::parse("3"), Some(Rcode::NXDOMAIN));
         assert_eq!(Rcode::parse("Name Error"), Some(Rcode::NXDOMAIN));
         assert_eq!(Rcode(5).to_string(), "REFUSED");
+    }
+
+    #[test]
+    fn reset_is_default() {
+        let mut e = DnsEvent {
+            time: Timestamp(5),
+            kind: DnsKind::Transfer,
+            server: "s".into(),
+            client_ip: Some([1, 2, 3, 4].into()),
+            client_port: Some(1),
+            server_ip: Some([1, 2, 3, 5].into()),
+            name: "n".into(),
+            qtype: Some(QType::A),
+            qclass: Some(1),
+            rcode: Some(Rcode::NXDOMAIN),
+            transport: Some(Transport::Tcp),
+            answer_count: Some(1),
+            transfer: Some(TransferOutcome::Failed),
+            transfer_records: Some(1),
+            transfer_bytes: Some(1),
+            view: Some("v".into()),
+            source_format: "f",
+            extra: Extra::default(),
+        };
+        e.extra.push("k", "v");
+        e.reset();
+        assert_eq!(e, DnsEvent::default());
     }
 
     #[test]

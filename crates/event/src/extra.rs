@@ -28,24 +28,60 @@ impl Extra {
     }
     pub fn push(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
         let (key, value) = (key.as_ref(), value.as_ref());
-        let entry = match self.1 .0.pop() {
-            Some((k, mut v)) => {
+        // A spare entry with this key if there is one (the last one, usually; records that lack
+        // a column now and then would otherwise trade keys back and forth), else the last one.
+        let spare = &mut self.1 .0;
+        let same = match spare.last() {
+            Some((k, _)) if **k == *key => Some(spare.len() - 1),
+            Some(_) => spare.iter().rposition(|(k, _)| **k == *key),
+            None => None,
+        };
+        let entry = match (same, spare.pop()) {
+            (_, None) => (key.into(), value.to_string()),
+            (Some(i), Some(last)) => {
+                // Entry `i` (the same key) out, the last one in its place.
+                let (k, mut v) = if i == spare.len() { last } else { std::mem::replace(&mut spare[i], last) };
                 v.clear();
                 v.push_str(value);
-                (if *k == *key { k } else { key.into() }, v)
+                (k, v)
             }
-            None => (key.into(), value.to_string()),
+            (None, Some((_, mut v))) => {
+                v.clear();
+                v.push_str(value);
+                (key.into(), v)
+            }
         };
         self.0.push(entry);
+    }
+    /// Sets entry `n` (the entries before it set already): overwritten in place when it has the
+    /// same key (a reader refilling the same columns record after record), else the entries from
+    /// `n` on are dropped and this one pushed. [`Extra::truncate`] then drops the rest.
+    pub fn put_at(&mut self, n: usize, key: &str, value: &str) {
+        match self.0.get_mut(n) {
+            Some((k, v)) if **k == *key => {
+                v.clear();
+                v.push_str(value);
+            }
+            _ => {
+                self.truncate(n);
+                self.push(key, value);
+            }
+        }
+    }
+    /// Keeps the first `n` entries; the others are kept aside for reuse, as by [`Extra::clear`].
+    pub fn truncate(&mut self, n: usize) {
+        while self.0.len() > n {
+            if let Some(entry) = self.0.pop() {
+                if self.1 .0.len() < MAX_SPARE {
+                    self.1 .0.push(entry);
+                }
+            }
+        }
     }
     /// Removes every entry, keeping their allocations for the next [`Extra::push`]es.
     pub fn clear(&mut self) {
         // Last entry first onto the stack, so the first entry pushed next reuses the first one.
-        while let Some(entry) = self.0.pop() {
-            if self.1 .0.len() < MAX_SPARE {
-                self.1 .0.push(entry);
-            }
-        }
+        self.truncate(0);
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -97,6 +133,37 @@ mod tests {
         assert_eq!(e, fresh);
         assert_eq!(format!("{e:?}"), format!("{fresh:?}"));
         assert_eq!(e.clone(), fresh);
+    }
+
+    #[test]
+    fn put_at_overwrites_same_keys_in_place() {
+        let mut e = Extra::default();
+        e.put_at(0, "uid", "C1");
+        e.put_at(1, "answers", "a");
+        e.put_at(2, "rejected", "F");
+        let ptr = e.0[1].1.as_ptr();
+        e.put_at(0, "uid", "C2");
+        e.put_at(1, "answers", "b");
+        e.truncate(2);
+        assert_eq!(e.0[1].1.as_ptr(), ptr);
+        let mut want = Extra::default();
+        want.push("uid", "C2");
+        want.push("answers", "b");
+        assert_eq!(e, want);
+        e.put_at(1, "other", "x");
+        want.0.truncate(1);
+        want.push("other", "x");
+        assert_eq!(e, want);
+        // A column missing from one record and back in the next: entries come back from the
+        // spare ones, with their allocations.
+        e.put_at(1, "answers", "c");
+        assert_eq!(e.0[1].1.as_ptr(), ptr);
+        assert_eq!(e.get("answers"), Some("c"));
+        let key = e.0[1].0.as_ptr();
+        e.truncate(1);
+        e.push("rejected", "T");
+        e.push("answers", "d");
+        assert_eq!(e.0[2].0.as_ptr(), key, "the spare entry with the same key is found");
     }
 
     #[test]

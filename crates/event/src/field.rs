@@ -23,67 +23,6 @@ pub enum FieldValue<'a> {
     Json(&'a serde_json::Value),
 }
 
-/// Appends an IPv4 address as std's `Display` writes it (`192.0.2.7`), without the formatting
-/// machinery: group keys and evidence format one or two addresses per event.
-pub fn push_ipv4(buf: &mut String, a: std::net::Ipv4Addr) {
-    for (i, o) in a.octets().into_iter().enumerate() {
-        if i > 0 {
-            buf.push('.');
-        }
-        if o >= 100 {
-            buf.push(char::from(b'0' + o / 100));
-        }
-        if o >= 10 {
-            buf.push(char::from(b'0' + o / 10 % 10));
-        }
-        buf.push(char::from(b'0' + o % 10));
-    }
-}
-
-/// Appends an IPv6 address as std's `Display` writes it (RFC 5952: lower-case hex, the first
-/// longest run of two or more zero groups as `::`, `::ffff:a.b.c.d` for IPv4-mapped addresses),
-/// without the formatting machinery.
-pub fn push_ipv6(buf: &mut String, a: std::net::Ipv6Addr) {
-    if let Some(v4) = a.to_ipv4_mapped() {
-        buf.push_str("::ffff:");
-        push_ipv4(buf, v4);
-        return;
-    }
-    let seg = a.segments();
-    let (mut best, mut best_len, mut cur, mut cur_len) = (0, 0, 0, 0);
-    for (i, &s) in seg.iter().enumerate() {
-        if s == 0 {
-            if cur_len == 0 {
-                cur = i;
-            }
-            cur_len += 1;
-            if cur_len > best_len {
-                (best, best_len) = (cur, cur_len);
-            }
-        } else {
-            cur_len = 0;
-        }
-    }
-    let hex = |buf: &mut String, part: &[u16]| {
-        for (i, &s) in part.iter().enumerate() {
-            if i > 0 {
-                buf.push(':');
-            }
-            let digits = if s == 0 { 1 } else { 4 - s.leading_zeros() as usize / 4 };
-            for d in (0..digits).rev() {
-                buf.push(char::from(b"0123456789abcdef"[usize::from(s >> (4 * d) & 0xf)]));
-            }
-        }
-    };
-    if best_len > 1 {
-        hex(buf, &seg[..best]);
-        buf.push_str("::");
-        hex(buf, &seg[best + best_len..]);
-    } else {
-        hex(buf, &seg);
-    }
-}
-
 impl FieldValue<'_> {
     /// The value as text for string matching: borrowed where it already is text, otherwise
     /// written into `buf`. `None` for Missing, Null and JSON arrays/objects.
@@ -96,8 +35,8 @@ impl FieldValue<'_> {
             FieldValue::Int(i) => write!(buf, "{i}").ok()?,
             FieldValue::Float(f) => write!(buf, "{f}").ok()?,
             FieldValue::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
-            FieldValue::Ip(IpAddr::V4(a)) => push_ipv4(buf, *a),
-            FieldValue::Ip(IpAddr::V6(a)) => push_ipv6(buf, *a),
+            FieldValue::Ip(IpAddr::V4(a)) => crate::net::push_ipv4(buf, *a),
+            FieldValue::Ip(IpAddr::V6(a)) => crate::net::push_ipv6(buf, *a),
             FieldValue::QType(q) => write!(buf, "{q}").ok()?,
             FieldValue::Rcode(r) => write!(buf, "{r}").ok()?,
             FieldValue::Time(t) => write!(buf, "{t}").ok()?,
@@ -378,54 +317,5 @@ impl Record for ProcessEvent {
     }
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
         self.any_text_impl(visit)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_text_is_what_display_writes() {
-        let mut samples: Vec<std::net::Ipv6Addr> = [
-            "::",
-            "::1",
-            "1::",
-            "2001:db8::1",
-            "2001:db8:0:0:1:0:0:1",
-            "::ffff:10.1.2.3",
-            "::10.1.2.3",
-            "fe80::1:0:0:0",
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-        // Every pattern of zero and non-zero groups, with values of each hex width.
-        for mask in 0u32..256 {
-            for width in [0x1u16, 0x2a, 0x3ff, 0xbeef] {
-                let seg: [u16; 8] = std::array::from_fn(|i| if mask >> i & 1 == 1 { width } else { 0 });
-                samples.push(seg.into());
-            }
-        }
-        let mut buf = String::new();
-        for a in samples {
-            buf.clear();
-            push_ipv6(&mut buf, a);
-            assert_eq!(buf, a.to_string());
-        }
-    }
-
-    #[test]
-    fn ipv4_text_is_what_display_writes() {
-        let mut buf = String::new();
-        for a in [[0, 0, 0, 0], [255, 255, 255, 255], [10, 0, 9, 100], [192, 0, 2, 7], [1, 20, 199, 99]] {
-            let ip = std::net::Ipv4Addr::from(a);
-            buf.clear();
-            push_ipv4(&mut buf, ip);
-            assert_eq!(buf, ip.to_string());
-            let v = FieldValue::Ip(IpAddr::V4(ip));
-            let mut tmp = String::new();
-            assert_eq!(v.as_text(&mut tmp), Some(ip.to_string().as_str()));
-        }
     }
 }

@@ -88,11 +88,26 @@ impl Timestamp {
         {
             return None;
         }
-        let days = cache.days(&b[..10], || {
-            let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-            valid_date(i64::from(y), mo, d).then(|| days_from_civil(i64::from(y), mo, d))
-        })?;
-        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        // The seconds since the epoch of the date and time: the last ones when the 19 bytes are
+        // the same as last time (many events share a second), else computed and remembered.
+        let secs = match cache.second {
+            Some((key, secs)) if key == b[..19] => secs,
+            _ => {
+                let days = cache.days(&b[..10], || {
+                    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+                    valid_date(i64::from(y), mo, d).then(|| days_from_civil(i64::from(y), mo, d))
+                })?;
+                let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+                if h > 23 || mi > 59 || sec > 60 {
+                    return None;
+                }
+                let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(sec);
+                let mut key = [0u8; 19];
+                key.copy_from_slice(&b[..19]);
+                cache.second = Some((key, secs));
+                secs
+            }
+        };
         let mut i = 19;
         let mut nanos = 0u32;
         if i < b.len() && (b[i] == b'.' || b[i] == b',') {
@@ -121,8 +136,8 @@ impl Timestamp {
             }
             _ => return None,
         };
-        let t = Timestamp::from_days(days, h, mi, sec, nanos)?;
-        Some(Timestamp(t.0.checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)?))
+        let t = secs.checked_mul(NANOS_PER_SEC)?.checked_add(i64::from(nanos))?;
+        Some(Timestamp(t.checked_sub(offset_secs.checked_mul(NANOS_PER_SEC)?)?))
     }
     /// A time of day on a day number (days since 1970-01-01, see [`days_from_civil`]); `None`
     /// for an impossible time (leap second 60 allowed, as in [`Timestamp::from_civil`]).
@@ -142,22 +157,33 @@ impl Timestamp {
 /// The common Zeek form `1795737600.009002`: 1 to 12 integer digits, a dot, 1 to 9 fraction
 /// digits, nothing else. `None` for anything else (the general path then decides).
 fn epoch_fast(b: &[u8]) -> Option<Timestamp> {
-    let dot = b.iter().position(|&c| c == b'.')?;
-    let (int, frac) = (&b[..dot], &b[dot + 1..]);
-    if !(1..=12).contains(&int.len()) || !(1..=9).contains(&frac.len()) {
+    let mut secs = 0i64;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        secs = secs * 10 + i64::from(d);
+        i += 1;
+    }
+    if !(1..=12).contains(&i) || b.get(i) != Some(&b'.') {
         return None;
     }
-    let mut secs = 0i64;
-    for &c in int {
-        if !c.is_ascii_digit() {
+    let frac = &b[i + 1..];
+    if !(1..=9).contains(&frac.len()) {
+        return None;
+    }
+    let mut nanos = 0i64;
+    for &c in frac {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        secs = secs * 10 + i64::from(c - b'0');
+        nanos = nanos * 10 + i64::from(d);
     }
-    if !frac.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    secs.checked_mul(NANOS_PER_SEC)?.checked_add(fraction_digits(frac)).map(Timestamp)
+    const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos * SCALE[frac.len()]).map(Timestamp)
 }
 
 /// Nanoseconds from ASCII digits (the caller checked them): the first nine count.
@@ -177,6 +203,9 @@ pub struct DayCache {
     key: [u8; 16],
     len: u8,
     days: i64,
+    /// For [`Timestamp::parse_rfc3339_cached`]: the last `YYYY-MM-DDTHH:MM:SS` and its seconds
+    /// since the epoch.
+    second: Option<([u8; 19], i64)>,
 }
 
 impl DayCache {
@@ -341,7 +370,14 @@ mod tests {
                 "2025-12-31T23:59:59.999999999Z",
                 "2026-01-01T00:00:00Z",
                 "2026-01-01 00:00:00+01:00",
+                "2026-01-01 00:00:00.5+01:00",
+                "2026-01-01 00:00:00.25Z",
+                "2026-01-01 00:00:00.25x",
+                "2026-01-01 00:00:00",
+                "2026-01-01 00:00:00,123",
+                "2026-01-01T00:00:00.123",
                 "2026-01-01T24:00:00Z",
+                "2026-01-01T24:00:00.5Z",
                 "2026-01-01T00:00:00Q",
                 "2026-13-01T00:00:00Z",
                 "2026-13-01T00:00:00Z",

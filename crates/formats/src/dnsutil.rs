@@ -5,6 +5,12 @@ use event::{QType, Rcode, Transport};
 
 /// A transport name as sensors write it (`udp`, `UDP`, `tcp`, `DoH`, `DoT`); `None` if unknown.
 pub fn transport(s: &str) -> Option<Transport> {
+    // Zeek's spellings, without trimming or case folding.
+    match s.as_bytes() {
+        b"udp" => return Some(Transport::Udp),
+        b"tcp" => return Some(Transport::Tcp),
+        _ => {}
+    }
     let s = s.trim();
     let eq = |n: &str| s.eq_ignore_ascii_case(n);
     if eq("udp") {

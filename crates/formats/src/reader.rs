@@ -2,6 +2,7 @@
 
 use crate::{RecordError, Rejects};
 use event::{DnsEvent, Event, ProcessEvent};
+use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,12 +65,7 @@ pub fn dns_slot(out: &mut Event) -> &mut DnsEvent {
         *out = Event::Dns(DnsEvent::default());
     }
     let Event::Dns(d) = out else { unreachable!() };
-    let (mut server, mut name, mut extra) =
-        (std::mem::take(&mut d.server), std::mem::take(&mut d.name), std::mem::take(&mut d.extra));
-    server.clear();
-    name.clear();
-    extra.clear();
-    *d = DnsEvent { server, name, extra, ..DnsEvent::default() };
+    d.reset();
     d
 }
 
@@ -102,19 +98,41 @@ pub fn process_slot(out: &mut Event) -> &mut ProcessEvent {
 /// Splits a byte stream into lines for the text formats: strips `\n`/`\r\n` and a leading UTF-8
 /// BOM, numbers lines from 1, rejects lines that are not UTF-8 or longer than the limit (without
 /// buffering them whole), and yields everything else, including empty lines.
+///
+/// Lines are read a block at a time (the complete lines of what the input has buffered, at most
+/// [`BLOCK`] bytes): one copy and one UTF-8 check per block, then each line is a slice of it. A
+/// block holding a line that is not UTF-8 (or too long) is checked line by line instead; such a
+/// line is kept in the block as an empty line with its reject noted, so that rejects come out in
+/// line order, when the line's turn comes. Nothing blocks waiting for more than one line.
 pub struct LineReader {
     inner: Box<dyn BufRead + Send>,
-    buf: Vec<u8>,
+    /// Complete lines, each ending in `\n` except possibly a last one at the end of the input.
+    text: String,
+    /// Start of the next line in `text`.
+    pos: usize,
+    /// Lines of `text` that are rejects (kept as empty lines), by offset, in order.
+    bad: VecDeque<(usize, RecordError)>,
+    /// The start of a line whose end has not been read yet.
+    partial: Vec<u8>,
+    /// The pending line is already over the limit: its bytes are being dropped.
+    too_long: bool,
     line_no: u64,
     max: usize,
     pub source: Arc<str>,
 }
 
+/// Most bytes taken from the input at once.
+const BLOCK: usize = 64 * 1024;
+
 impl LineReader {
     pub fn new(source: Source, opts: &ReadOptions) -> Self {
         LineReader {
             inner: source.reader,
-            buf: Vec::with_capacity(4096),
+            text: String::with_capacity(BLOCK + 4096),
+            pos: 0,
+            bad: VecDeque::new(),
+            partial: Vec::new(),
+            too_long: false,
             line_no: 0,
             max: opts.max_record,
             source: source.name,
@@ -128,62 +146,147 @@ impl LineReader {
 
     /// The next line, or `None` at the end. Bad lines are rejected and skipped.
     pub fn next_line(&mut self, rejects: &mut Rejects) -> io::Result<Option<&str>> {
-        let span: Option<(usize, usize)> = loop {
-            self.buf.clear();
-            let mut too_long = false;
-            let mut saw_any = false;
-            loop {
-                let chunk = match self.inner.fill_buf() {
-                    Ok(c) => c,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                if chunk.is_empty() {
-                    break;
-                }
-                saw_any = true;
-                let (take, done) = match memchr::memchr(b'\n', chunk) {
-                    Some(i) => (i + 1, true),
-                    None => (chunk.len(), false),
-                };
-                if !too_long {
-                    if self.buf.len() + take > self.max + 2 {
-                        too_long = true;
-                        self.buf.clear();
-                    } else {
-                        self.buf.extend_from_slice(&chunk[..take]);
-                    }
-                }
-                self.inner.consume(take);
-                if done {
-                    break;
-                }
+        loop {
+            if self.pos >= self.text.len() && !self.refill()? {
+                return Ok(None);
             }
-            if !saw_any {
-                break None;
-            }
+            let b = self.text.as_bytes();
+            let start = self.pos;
+            let (mut end, next) = match memchr::memchr(b'\n', &b[start..]) {
+                Some(i) => (start + i, start + i + 1),
+                None => (b.len(), b.len()),
+            };
+            self.pos = next;
             self.line_no += 1;
-            if too_long {
+            if self.bad.front().is_some_and(|(at, _)| *at == start) {
+                if let Some((_, e)) = self.bad.pop_front() {
+                    rejects.push(&self.source, self.line_no, e);
+                }
+                continue;
+            }
+            if next - start > self.max + 2 {
                 rejects.push(&self.source, self.line_no, RecordError::TooLong { limit: self.max });
                 continue;
             }
-            let mut end = self.buf.len();
-            if end > 0 && self.buf[end - 1] == b'\n' {
+            if end > start && b[end - 1] == b'\r' {
                 end -= 1;
             }
-            if end > 0 && self.buf[end - 1] == b'\r' {
-                end -= 1;
+            let from = if self.line_no == 1 && b[start..end].starts_with(b"\xEF\xBB\xBF") { start + 3 } else { start };
+            return Ok(Some(&self.text[from..end]));
+        }
+    }
+
+    /// Replaces the consumed block with the next one; `false` at the end of the input.
+    fn refill(&mut self) -> io::Result<bool> {
+        let mut raw = std::mem::take(&mut self.text).into_bytes();
+        raw.clear();
+        self.pos = 0;
+        self.bad.clear();
+        loop {
+            let (len, first) = match self.inner.fill_buf() {
+                Ok(c) => (c.len().min(BLOCK), memchr::memchr(b'\n', &c[..c.len().min(BLOCK)])),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if len == 0 {
+                // The end: a pending line is the last line, without its newline.
+                if self.too_long || !self.partial.is_empty() {
+                    self.end_pending(&mut raw);
+                }
+                break;
             }
-            let start = if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-            let start = start.min(end);
-            if std::str::from_utf8(&self.buf[start..end]).is_err() {
-                rejects.push(&self.source, self.line_no, RecordError::NotUtf8);
+            let Some(first) = first else {
+                self.pend(len);
+                self.inner.consume(len);
                 continue;
+            };
+            let mut from = 0;
+            if self.too_long || !self.partial.is_empty() {
+                self.pend(first + 1);
+                self.inner.consume(first + 1);
+                self.end_pending(&mut raw);
+                from = first + 1;
             }
-            break Some((start, end));
+            // The complete lines of the rest of the chunk (still buffered: no read, no wait).
+            if from < len {
+                let buf = self.inner.fill_buf()?;
+                let rest = &buf[..buf.len().min(len - from)];
+                if let Some(last) = memchr::memrchr(b'\n', rest) {
+                    raw.extend_from_slice(&rest[..=last]);
+                    self.inner.consume(last + 1);
+                }
+            }
+            break;
+        }
+        if raw.is_empty() {
+            self.text = String::from_utf8(raw).unwrap_or_default();
+            return Ok(false);
+        }
+        self.text = match String::from_utf8(raw) {
+            Ok(text) => text,
+            Err(e) => self.line_by_line(&e.into_bytes()),
         };
-        // Validated above; `unwrap_or_default` cannot take its default.
-        Ok(span.map(|(s, e)| std::str::from_utf8(&self.buf[s..e]).unwrap_or_default()))
+        Ok(true)
+    }
+
+    /// Adds the next `n` bytes of the input's buffer to the pending line, or drops them once it
+    /// is over the limit.
+    fn pend(&mut self, n: usize) {
+        if self.too_long {
+            return;
+        }
+        if self.partial.len() + n > self.max + 2 {
+            self.too_long = true;
+            self.partial.clear();
+            return;
+        }
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.partial.extend_from_slice(&buf[..buf.len().min(n)]);
+        }
+    }
+
+    /// Moves the (now complete) pending line into `raw`, or notes it as too long.
+    fn end_pending(&mut self, raw: &mut Vec<u8>) {
+        if self.too_long {
+            self.bad.push_back((raw.len(), RecordError::TooLong { limit: self.max }));
+            raw.push(b'\n');
+            self.too_long = false;
+        } else {
+            raw.extend_from_slice(&self.partial);
+            self.partial.clear();
+        }
+    }
+
+    /// The text of a block that is not all UTF-8: each bad or too long line becomes an empty line
+    /// noted in `bad` (the notes already there are for offsets in `raw`).
+    fn line_by_line(&mut self, raw: &[u8]) -> String {
+        let noted = std::mem::take(&mut self.bad);
+        let mut noted = noted.into_iter().peekable();
+        let mut text = String::with_capacity(raw.len());
+        let mut start = 0;
+        while start < raw.len() {
+            let next = memchr::memchr(b'\n', &raw[start..]).map_or(raw.len(), |i| start + i + 1);
+            let line = &raw[start..next];
+            let error = if noted.peek().is_some_and(|(at, _)| *at == start) {
+                noted.next().map(|(_, e)| e)
+            } else if line.len() > self.max + 2 {
+                Some(RecordError::TooLong { limit: self.max })
+            } else {
+                match std::str::from_utf8(line) {
+                    Ok(s) => {
+                        text.push_str(s);
+                        None
+                    }
+                    Err(_) => Some(RecordError::NotUtf8),
+                }
+            };
+            if let Some(e) = error {
+                self.bad.push_back((text.len(), e));
+                text.push('\n');
+            }
+            start = next;
+        }
+        text
     }
 }
 
@@ -218,5 +321,67 @@ mod tests {
         assert_eq!(r.kept[0].error, RecordError::NotUtf8);
         assert_eq!(r.kept[1].location.line, 4);
         assert_eq!(r.kept[1].error, RecordError::TooLong { limit: 8 });
+    }
+
+    /// What the reader must give: each `\n`-ended piece (and a last one without it) is a line;
+    /// too long (counting its line end) before not UTF-8; BOM off line 1; `\r` before `\n` off.
+    fn reference(input: &[u8], max: usize) -> Vec<Result<String, (u64, RecordError)>> {
+        let mut out = Vec::new();
+        let mut pieces: Vec<&[u8]> = input.split_inclusive(|&b| b == b'\n').collect();
+        if pieces.last().is_some_and(|p| p.is_empty()) {
+            pieces.pop();
+        }
+        for (i, raw) in pieces.into_iter().enumerate() {
+            let n = i as u64 + 1;
+            if raw.len() > max + 2 {
+                out.push(Err((n, RecordError::TooLong { limit: max })));
+                continue;
+            }
+            let l = raw.strip_suffix(b"\n").unwrap_or(raw);
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            let l = if n == 1 { l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l) } else { l };
+            out.push(std::str::from_utf8(l).map(str::to_string).map_err(|_| (n, RecordError::NotUtf8)));
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_reference_on_any_buffering() {
+        let alphabet: [&[u8]; 9] =
+            [b"a", b"bc", b"\n", b"\r\n", b"\xff", "é".as_bytes(), b"\xEF\xBB\xBF", b"\xc3", b"xyz"];
+        let mut inputs: Vec<Vec<u8>> = vec![Vec::new(), b"\n".to_vec(), b"abc".to_vec(), b"\xEF\xBB\xBFx\r".to_vec()];
+        let mut seed = 1590u64;
+        for len in 1..60 {
+            let mut v = Vec::new();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                v.extend_from_slice(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            inputs.push(v);
+        }
+        for input in &inputs {
+            for max in [0, 1, 3, 8, 1000] {
+                let want = reference(input, max);
+                for cap in [1, 2, 3, 5, 8, 64, 8192] {
+                    let reader = io::BufReader::with_capacity(cap, io::Cursor::new(input.clone()));
+                    let src = Source { name: "t".into(), path: None, reader: Box::new(reader) };
+                    let mut r = LineReader::new(src, &ReadOptions { max_record: max, ..ReadOptions::default() });
+                    let mut rejects = Rejects::default();
+                    let mut got = Vec::new();
+                    while let Some(l) = r.next_line(&mut rejects).unwrap() {
+                        let l = l.to_string();
+                        got.push(Ok((r.line_no(), l)));
+                    }
+                    for k in &rejects.kept {
+                        got.push(Err((k.location.line, k.error.clone())));
+                    }
+                    got.sort_by_key(|g| match g {
+                        Ok((n, _)) | Err((n, _)) => *n,
+                    });
+                    let got: Vec<_> = got.into_iter().map(|g| g.map(|(_, l)| l)).collect();
+                    assert_eq!(got, want, "{:?} max {max} cap {cap}", String::from_utf8_lossy(input));
+                }
+            }
+        }
     }
 }

@@ -1,12 +1,19 @@
-//! Finding every occurrence of one byte in a line in one pass, for the readers that split lines
-//! into fields (Zeek TSV, unquoted CSV): on 20-odd short fields, one `memchr` call per field
-//! spends more on setting up its vector search than it saves.
+//! Byte searches on one line, eight bytes at a time: every separator in one pass, for the
+//! readers that split lines into fields (Zeek TSV, CSV), and the first occurrence in a short
+//! field (BIND): on fields of a few dozen bytes, `memchr`'s vector set-up costs more than it
+//! saves. XOR with the byte repeated turns matches into zero bytes, found exactly (no carries
+//! between bytes) by the high-bit test of [`matches`].
 
-/// The offsets of every `c` in `line`, in order, into `out` (cleared first). Eight bytes at a
-/// time: XOR with `c` repeated turns matches into zero bytes, found exactly (no carries between
-/// bytes) by the high-bit test below.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// High bit set exactly in the bytes of `word` equal to the byte repeated in `pattern`.
+fn matches(word: u64, pattern: u64) -> u64 {
+    let v = word ^ pattern;
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// The offsets of every `c` in `line`, in order, into `out` (cleared first).
 pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     out.clear();
     let pattern = u64::from_le_bytes([c; 8]);
     let mut chunks = line.chunks_exact(8);
@@ -14,9 +21,7 @@ pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word) ^ pattern;
-        // High bit set exactly in the bytes of `v` that are zero.
-        let mut zeros = !(((v & LOW7) + LOW7) | v | LOW7);
+        let mut zeros = matches(u64::from_le_bytes(word), pattern);
         while zeros != 0 {
             out.push(base + zeros.trailing_zeros() as usize / 8);
             zeros &= zeros - 1;
@@ -26,9 +31,50 @@ pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
     out.extend(chunks.remainder().iter().enumerate().filter(|(_, b)| **b == c).map(|(i, _)| base + i));
 }
 
+/// The first `c` in `hay`: `memchr` for the short fields of one line (a few to a few dozen
+/// bytes), where `memchr`'s vector set-up costs more than the search (eight bytes at a time).
+pub(crate) fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
+    find_either(hay, c, c)
+}
+
+/// The first `a` or `b` in `hay` (`memchr2`, for short fields as [`find_byte`]).
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    let (pa, pb) = (u64::from_le_bytes([a; 8]), u64::from_le_bytes([b; 8]));
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let found = matches(w, pa) | matches(w, pb);
+        if found != 0 {
+            return Some(base + found.trailing_zeros() as usize / 8);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&x| x == a || x == b).map(|i| base + i)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::byte_positions;
+    use super::{byte_positions, find_byte, find_either};
+
+    #[test]
+    fn find_agrees_with_memchr() {
+        let mut line = Vec::new();
+        for a in 0..=255u8 {
+            line.extend([a, 0x20, a.wrapping_add(1), 0x80, 0x7f, 0x00, 0x01, 0xff, 0x23]);
+        }
+        for (a, b) in [(0x20u8, 0x23u8), (0x00, 0x00), (0x01, 0x80), (0x7f, 0xff), (b'#', b' '), (b'z', b'z')] {
+            for start in 0..line.len() {
+                for len in [0, 1, 7, 8, 9, 17, 40] {
+                    let s = &line[start..(start + len).min(line.len())];
+                    assert_eq!(find_either(s, a, b), memchr::memchr2(a, b, s), "{a} {b} {start} {len}");
+                    assert_eq!(find_byte(s, a), memchr::memchr(a, s), "{a} {start} {len}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn agrees_with_memchr_on_every_byte_value_and_length() {

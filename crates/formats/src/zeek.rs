@@ -30,7 +30,7 @@
 use crate::dnsutil;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
 use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
-use event::{parse_ip, parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
+use event::{parse_ip, parse_time, DnsEvent, DnsKind, Event, Extra, QType, Rcode, Timestamp};
 use std::io;
 
 pub static SPEC: FormatSpec =
@@ -377,25 +377,35 @@ fn tsv_row(
     scratch: &mut String,
     out: &mut Event,
 ) -> Result<(), RecordError> {
-    // One pass over the line finds every separator; fields are then slices between them.
-    separators(line.as_bytes(), &hdr.sep, seps);
+    // One pass over the line finds every separator (fields are then slices between them) and
+    // whether there is any escape at all (they are rare: one look spares one per field).
+    let line_escaped = separators(line.as_bytes(), &hdr.sep, seps);
     let got = seps.len() + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
+    // The extras of the last row are overwritten in place (same columns, no allocation).
+    let mut extra = match out {
+        Event::Dns(d) => std::mem::take(&mut d.extra),
+        _ => Extra::default(),
+    };
     let d = dns_slot(out);
+    std::mem::swap(&mut d.extra, &mut extra);
+    let mut kept = 0;
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
     let mut st = State::default();
-    // Escapes are rare: one look at the whole line spares one per field.
-    let line_escaped = memchr::memchr(b'\\', line.as_bytes()).is_some();
     let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
     let mut start = 0;
     for (i, (col, name)) in hdr.cols.iter().enumerate() {
         let end = seps.get(i).copied().unwrap_or(line.len());
-        let raw = &line[start..end];
+        let field = start..end;
         start = end + hdr.sep.len();
-        if *col == Col::Skip || same(raw.as_bytes(), unset) {
+        if *col == Col::Skip {
+            continue;
+        }
+        let raw = &line[field];
+        if same(raw.as_bytes(), unset) {
             continue;
         }
         let is_empty = same(raw.as_bytes(), empty);
@@ -414,14 +424,20 @@ fn tsv_row(
             continue;
         }
         if matches!(col, Col::Other | Col::Answers) {
-            d.extra.push(&**name, v);
+            d.extra.put_at(kept, name, v);
+            kept += 1;
             continue;
         }
         if !utf8 && *col != Col::Query {
+            d.extra.truncate(kept);
             return Err(bad("value", raw));
         }
-        apply(d, &mut st, *col, v)?;
+        if let Err(e) = apply(d, &mut st, *col, v) {
+            d.extra.truncate(kept);
+            return Err(e);
+        }
     }
+    d.extra.truncate(kept);
     st.finish(d)
 }
 
@@ -430,13 +446,18 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a == b
 }
 
-/// The offsets of every separator in `line` (non-overlapping, left to right) into `out`.
-fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) {
+/// The offsets of every separator in `line` (non-overlapping, left to right) into `out`; whether
+/// the line holds a backslash.
+fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> bool {
     match sep.as_bytes() {
-        &[c] => crate::split::byte_positions(line, c, out),
+        &[c] => {
+            crate::split::byte_positions(line, c, out);
+            memchr::memchr(b'\\', line).is_some()
+        }
         many => {
             out.clear();
             out.extend(memchr::memmem::find_iter(line, many));
+            memchr::memchr(b'\\', line).is_some()
         }
     }
 }

@@ -3,6 +3,7 @@
 //! 13:14:15.123` or ISO 8601), and the `print-category` / `print-severity` words.
 
 use crate::localtime::{parse_hms, small_num, LocalZone};
+use crate::split::find_byte;
 use crate::RecordError;
 use event::{civil_days, month_from_name, DayCache, Timestamp};
 
@@ -14,6 +15,8 @@ pub struct TimeCtx {
     pub reference: Timestamp,
     /// The day number of the last print-time date (`27-Nov-2026`) read.
     pub days: DayCache,
+    /// The last print-time stamp to the second (`27-Nov-2026 13:14:15`) and its UTC time.
+    pub second: Option<([u8; 20], Timestamp)>,
 }
 
 /// One line split into its prefixes and the BIND message.
@@ -38,7 +41,7 @@ fn bad_time(s: &str) -> RecordError {
 
 /// Splits off the first space-separated token.
 fn token(s: &str) -> (&str, &str) {
-    match memchr::memchr(b' ', s.as_bytes()) {
+    match find_byte(s.as_bytes(), b' ') {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     }
@@ -172,6 +175,51 @@ fn stamped<'a>(s: &'a str, ctx: &mut TimeCtx, h: &mut Header<'a>) -> Result<(), 
         return Ok(());
     }
     // `27-Nov-2026 13:14:15.123` (the day may be one digit in old versions).
+    // Many lines share the second: when the first 20 bytes are those of the last stamp read (and
+    // the usual `.fff ` follows), only the milliseconds are new. Zone offsets change on whole
+    // seconds, so the cached second's UTC time plus the milliseconds is what the long way gives.
+    if let (Some((key, utc)), Some(tail)) = (&ctx.second, b.get(20..25)) {
+        if b[..20] == key[..] && tail[0] == b'.' && tail[4] == b' ' {
+            if let Some(ms) = three_digits(&tail[1..4]) {
+                h.time = Some(Timestamp(utc.0 + i64::from(ms) * 1_000_000));
+                h.msg = &s[25..];
+                return Ok(());
+            }
+        }
+    }
+    let cacheable = b.len() >= 25
+        && b[2] == b'-'
+        && b[6] == b'-'
+        && b[11] == b' '
+        && b[20] == b'.'
+        && b[24] == b' '
+        && b[..2].iter().all(u8::is_ascii_digit);
+    stamped_long(s, ctx, h)?;
+    if let (true, Some(t), Some(ms)) = (cacheable, h.time, b.get(21..24).and_then(three_digits)) {
+        if h.msg.len() == s.len() - 25 {
+            let mut key = [0u8; 20];
+            key.copy_from_slice(&b[..20]);
+            ctx.second = Some((key, Timestamp(t.0 - i64::from(ms) * 1_000_000)));
+        }
+    }
+    Ok(())
+}
+
+/// Three ASCII digits.
+fn three_digits(d: &[u8]) -> Option<u32> {
+    let mut v = 0;
+    for &c in d.get(..3)? {
+        let x = c.wrapping_sub(b'0');
+        if x > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(x);
+    }
+    Some(v)
+}
+
+/// The print-time stamp read the long way.
+fn stamped_long<'a>(s: &'a str, ctx: &mut TimeCtx, h: &mut Header<'a>) -> Result<(), RecordError> {
     // The date is the same on every line of a day: a date seen last time is already checked.
     let (date, rest) = token(s);
     let (time, rest) = token(rest);
@@ -204,9 +252,14 @@ fn stamped<'a>(s: &'a str, ctx: &mut TimeCtx, h: &mut Header<'a>) -> Result<(), 
 /// Strips `category: ` and `severity: ` (either, both, in BIND's order) from the message. Both
 /// are single words ending in `:` (`debug 3:` aside), so only the first word is looked at.
 fn categories(h: &mut Header<'_>) {
+    // The query log's usual prefix, as the loop below reads it.
+    if let Some(rest) = h.msg.strip_prefix("queries: info: ") {
+        (h.category, h.severity, h.msg) = (Some("queries"), Some("info"), rest);
+        return;
+    }
     for _ in 0..2 {
         let b = h.msg.as_bytes();
-        let Some(sp) = memchr::memchr(b' ', b) else { return };
+        let Some(sp) = find_byte(b, b' ') else { return };
         let (word, next) = if sp > 0 && b[sp - 1] == b':' {
             (&h.msg[..sp - 1], sp + 1)
         } else if &b[..sp] == b"debug" {
@@ -244,6 +297,7 @@ mod tests {
             zone: LocalZone::utc(),
             reference: Timestamp::parse_rfc3339("2027-01-02T00:00:00Z").unwrap(),
             days: DayCache::default(),
+            second: None,
         }
     }
 
@@ -275,6 +329,46 @@ mod tests {
                     let s = format!("{}{insert}{}", &l[..i], &l[i..]);
                     let _ = parse(&s, &mut ctx());
                     let _ = parse(&l[..i], &mut ctx());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn second_cache_gives_the_long_answers() {
+        let lines = [
+            "27-Nov-2026 13:14:15.123 queries: info: client x",
+            "27-Nov-2026 13:14:15.999 queries: info: client y",
+            "27-Nov-2026 13:14:15.000 security: error: z",
+            "27-Nov-2026 13:14:15.12x queries: info: client x",
+            "27-Nov-2026 13:14:15.1234 queries: info: client x",
+            "27-Nov-2026 13:14:15.12 queries: info: client x",
+            "27-Nov-2026 13:14:15.001",
+            "27-Nov-2026 13:14:15.001 ",
+            "27-Nov-2026 13:14:16.000 x",
+            "27-Nov-2026 13:14:16.5 x",
+            "27-Nov-2026 13:14:16.500 x",
+            "31-Nov-2026 13:14:16.500 x",
+            "31-Nov-2026 13:14:16.501 x",
+            "29-Mar-2026 01:59:59.999 x",
+            "29-Mar-2026 02:30:00.000 x",
+            "29-Mar-2026 02:30:00.001 x",
+            "29-Mar-2026 03:00:00.001 x",
+            "25-Oct-2026 02:30:00.001 x",
+            "25-Oct-2026 02:30:00.002 x",
+            "7-Nov-2026 13:14:15.123 x",
+            "27-Nov-2026 13:14:15.123 x",
+            "27-Nov-2026 13:14:1🦀.123 x",
+            "27-Nov-2026 13:14:15.123 x",
+            "27-Nov-2026 24:14:15.123 x",
+            "27-Nov-2026 24:14:15.124 x",
+        ];
+        for zone in [None, Some("+02:00"), Some("Europe/Berlin")] {
+            let fresh = || TimeCtx { zone: LocalZone::parse(zone).unwrap(), ..ctx() };
+            let mut shared = fresh();
+            for _ in 0..2 {
+                for l in lines {
+                    assert_eq!(parse(l, &mut shared), parse(l, &mut fresh()), "{l} in {zone:?}");
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! [(QNAME)]: [view V: ]` prefix, then a `query:` line (queries category) or a zone-transfer
 //! line (xfer-out and security categories).
 
+use crate::split::{find_byte, find_either};
 use crate::RecordError;
 use event::{parse_ip, DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 
@@ -84,12 +85,12 @@ pub fn parse_client(msg: &str, debug: bool, ev: &mut DnsEvent) -> Result<Outcome
 fn client_prefix<'a>(msg: &'a str, qname: &mut &'a str, ev: &mut DnsEvent) -> Result<Option<&'a str>, RecordError> {
     let mut s = msg.strip_prefix("client ").ok_or(RecordError::MissingField("client"))?;
     if let Some(rest) = s.strip_prefix('@') {
-        s = &rest[memchr::memchr(b' ', rest.as_bytes()).ok_or(RecordError::Truncated("client prefix"))? + 1..];
+        s = &rest[find_byte(rest.as_bytes(), b' ').ok_or(RecordError::Truncated("client prefix"))? + 1..];
     }
     if s.starts_with("(no-peer)") {
         return Ok(None);
     }
-    let hash = memchr::memchr2(b'#', b' ', s.as_bytes())
+    let hash = find_either(s.as_bytes(), b'#', b' ')
         .filter(|&i| s.as_bytes()[i] == b'#')
         .ok_or_else(|| malformed("client address", s))?;
     let addr = &s[..hash];
@@ -123,7 +124,14 @@ fn client_prefix<'a>(msg: &'a str, qname: &mut &'a str, ev: &mut DnsEvent) -> Re
 /// is two or three bytes and the hay a few dozen).
 fn find_pair(hay: &[u8], c: u8) -> Option<usize> {
     let tail: &[u8] = if c == b')' { b": " } else { b" " };
-    memchr::memchr_iter(c, hay).find(|&i| hay[i + 1..].starts_with(tail))
+    let mut from = 0;
+    while let Some(i) = find_byte(&hay[from..], c) {
+        if hay[from + i + 1..].starts_with(tail) {
+            return Some(from + i);
+        }
+        from += i + 1;
+    }
+    None
 }
 
 /// `NAME CLASS TYPE FLAGS [(SERVER)] [extras]`. Flags: `+`/`-` recursion desired, `S` signed,
@@ -188,7 +196,7 @@ fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEve
 
 /// The text up to the next space, and the text after it.
 fn word(s: &str) -> (&str, &str) {
-    match memchr::memchr(b' ', s.as_bytes()) {
+    match find_byte(s.as_bytes(), b' ') {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     }

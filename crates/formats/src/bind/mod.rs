@@ -82,7 +82,7 @@ impl BindReader {
         BindReader {
             lines: LineReader::new(source, opts),
             server: opts.server.clone().unwrap_or_default(),
-            time: TimeCtx { zone, reference, days: event::DayCache::default() },
+            time: TimeCtx { zone, reference, days: event::DayCache::default(), second: None },
             skipped: 0,
         }
     }
