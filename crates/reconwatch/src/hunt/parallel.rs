@@ -23,6 +23,11 @@ use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 
+/// Split files are read in chunks of about this size. Small enough that the events of the chunks
+/// in flight stay in the caches the consumer reads them from (1 MiB chunks made the consumer and
+/// the workers each slower by a third on 2 cores), large enough that per-chunk costs vanish.
+const DEFAULT_CHUNK: u64 = 256 << 10;
+
 /// How a hunt uses threads.
 #[derive(Debug, Clone, Copy)]
 pub struct Threads {
@@ -37,7 +42,7 @@ impl Threads {
     pub fn new(threads: Option<usize>, chunk_bytes: Option<u64>) -> Threads {
         let all = || std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = threads.filter(|&n| n > 0).unwrap_or_else(all);
-        Threads { threads, chunk_bytes: chunk_bytes.unwrap_or(1 << 20).max(1) }
+        Threads { threads, chunk_bytes: chunk_bytes.unwrap_or(DEFAULT_CHUNK).max(1) }
     }
 }
 
