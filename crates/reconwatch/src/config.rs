@@ -28,7 +28,8 @@ pub struct HuntConfig {
     pub window: Option<String>,
     /// How late an event may arrive and still be placed in its window, e.g. `5s`.
     pub lateness: Option<String>,
-    /// Most correlation groups kept at once; the stalest is evicted (and counted) beyond it.
+    /// Most correlation groups kept at once, all correlations together (default 30 000); beyond it
+    /// the correlation holding the most sheds its stalest (counted as evicted).
     pub max_groups: Option<usize>,
     /// Most distinct values kept per group.
     pub max_values_per_group: Option<usize>,
