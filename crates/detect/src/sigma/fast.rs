@@ -8,11 +8,39 @@ use super::test::{FieldTest, Net, TestKind, ValueSet};
 use event::{DnsEvent, DnsField, FieldId, QType, Rcode};
 use std::net::IpAddr;
 
+/// A set of query types: a bitmap below 256, a list from 256 up (rare: URI, CAA, TA, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QTypeSet {
+    low: [u64; 4],
+    high: Vec<u16>,
+}
+
+impl QTypeSet {
+    pub(crate) fn new(types: &[QType]) -> QTypeSet {
+        let mut set = QTypeSet { low: [0; 4], high: Vec::new() };
+        for QType(q) in types {
+            if *q < 256 {
+                set.low[usize::from(*q / 64)] |= 1 << (q % 64);
+            } else {
+                set.high.push(*q);
+            }
+        }
+        set
+    }
+
+    pub(crate) fn contains(&self, QType(q): QType) -> bool {
+        if q < 256 {
+            self.low[usize::from(q / 64)] & (1 << (q % 64)) != 0
+        } else {
+            self.high.contains(&q)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Fast {
     QTypes {
-        low: [u64; 4],
-        high: Vec<u16>,
+        set: QTypeSet,
         null: bool,
     },
     Rcodes {
@@ -99,16 +127,7 @@ impl Fast {
                 DnsField::QueryType | DnsField::ResultCode | DnsField::ClientIp | DnsField::ServerIp,
             ) => Some(Fast::Exists { field, want: *want }),
             (TestKind::Any(set), DnsField::QueryType) if only(set, true, false, false) => {
-                let mut low = [0u64; 4];
-                let mut high = Vec::new();
-                for QType(q) in &set.qtypes {
-                    if *q < 256 {
-                        low[usize::from(*q / 64)] |= 1 << (q % 64);
-                    } else {
-                        high.push(*q);
-                    }
-                }
-                Some(Fast::QTypes { low, high, null: set.null })
+                Some(Fast::QTypes { set: QTypeSet::new(&set.qtypes), null: set.null })
             }
             (TestKind::Any(set), DnsField::ResultCode) if only(set, false, true, false) => {
                 Some(Fast::Rcodes { codes: set.rcodes.clone(), null: set.null })
@@ -124,11 +143,7 @@ impl Fast {
     /// The test's answer before `neq`.
     pub(crate) fn eval(&self, d: &DnsEvent) -> bool {
         match self {
-            Fast::QTypes { low, high, null } => match d.qtype {
-                Some(QType(q)) if q < 256 => low[usize::from(q / 64)] & (1 << (q % 64)) != 0,
-                Some(QType(q)) => high.contains(&q),
-                None => *null,
-            },
+            Fast::QTypes { set, null } => d.qtype.map_or(*null, |q| set.contains(q)),
             Fast::Rcodes { codes, null } => d.rcode.map_or(*null, |r| codes.contains(&r)),
             Fast::Ips { field, nets, ips, null } => {
                 let ip = match field {

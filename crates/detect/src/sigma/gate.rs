@@ -6,16 +6,14 @@
 
 use super::compile::Selection;
 use super::condition::Cond;
+use super::fast::QTypeSet;
 use super::test::TestKind;
 use event::{DnsField, FieldId, FieldValue, QType, Record};
 
 /// The query types a rule can match at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct QTypeGate {
-    /// Types below 256, as a bitmap.
-    low: [u64; 4],
-    /// Types from 256 up (rare: URI, CAA, TA, ...).
-    high: Vec<u16>,
+    types: QTypeSet,
     /// The selection the gate stands for: true for every event the gate admits by a typed query
     /// type.
     pub(crate) sel: usize,
@@ -28,17 +26,10 @@ impl QTypeGate {
     pub(crate) fn of(cond: &Cond, selections: &[Selection]) -> Option<QTypeGate> {
         let mut required = Vec::new();
         required_selections(cond, &mut required);
-        required.into_iter().find_map(|i| selections.get(i).and_then(qtype_only).map(|t| (i, t))).map(|(sel, types)| {
-            let mut g = QTypeGate { low: [0; 4], high: Vec::new(), sel };
-            for QType(q) in types {
-                if *q < 256 {
-                    g.low[usize::from(*q / 64)] |= 1 << (q % 64);
-                } else {
-                    g.high.push(*q);
-                }
-            }
-            g
-        })
+        required
+            .into_iter()
+            .find_map(|i| selections.get(i).and_then(qtype_only).map(|t| (i, t)))
+            .map(|(sel, types)| QTypeGate { types: QTypeSet::new(types), sel })
     }
 
     /// False when the event's query type rules the rule out; true when the full evaluation must
@@ -51,12 +42,8 @@ impl QTypeGate {
     }
 
     /// Whether an event of this (typed) query type can match.
-    pub(crate) fn admits_type(&self, QType(q): QType) -> bool {
-        if q < 256 {
-            self.low[usize::from(q / 64)] & (1 << (q % 64)) != 0
-        } else {
-            self.high.contains(&q)
-        }
+    pub(crate) fn admits_type(&self, q: QType) -> bool {
+        self.types.contains(q)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The parsing threads of a parallel hunt. A worker runs one reader (a whole input) or a share of
 //! a split file's chunks (chunks `w`, `w + W`, `w + 2W`, ... for worker `w` of `W`), and sends
-//! its events in batches over a bounded channel; the batches come back empty for reuse, so
-//! event allocations circulate instead of being made per event.
+//! its events in batches over a bounded channel, each event with the detection rules it matches
+//! (the engine's shared `Matcher`, run here so the consuming thread only correlates); the batches
+//! come back empty for reuse, so event allocations circulate instead of being made per event.
 
 use super::chunk::{self, Scan, SharedBytes, SplitKind};
 use detect::Matcher;
