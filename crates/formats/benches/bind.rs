@@ -2,11 +2,10 @@
 //! print-time, print-category and print-severity prefixes (`cargo bench -p formats --bench bind`).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use event::Event;
-use formats::{by_name, ReadOptions, Rejects, Source};
 use std::fmt::Write;
-use std::io::Cursor;
 use std::sync::Arc;
+
+mod common;
 
 const ROWS: u64 = 100_000;
 
@@ -34,26 +33,13 @@ fn bind_log(rows: u64) -> Arc<[u8]> {
     s.into_bytes().into()
 }
 
-fn run(spec: &formats::FormatSpec, data: &Arc<[u8]>) -> u64 {
-    let src = Source { name: "bench".into(), path: None, reader: Box::new(Cursor::new(data.clone())) };
-    let mut r = (spec.open)(src, &ReadOptions::default()).expect("open");
-    let mut ev = Event::Dns(Default::default());
-    let mut rejects = Rejects::default();
-    let mut n = 0u64;
-    while r.read(&mut ev, &mut rejects).expect("read") {
-        n += 1;
-    }
-    assert_eq!((n, rejects.count), (ROWS, 0));
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let data = bind_log(ROWS);
-    let spec = by_name("bind").expect("bind registered");
+    assert_eq!(common::read_all(&data, "bind"), ROWS);
     let mut g = c.benchmark_group("bind");
     g.throughput(Throughput::Elements(ROWS));
     g.sample_size(10);
-    g.bench_function("queries_100k_lines", |b| b.iter(|| run(spec, &data)));
+    g.bench_function("queries_100k_lines", |b| b.iter(|| common::read_all(&data, "bind")));
     g.finish();
 }
 

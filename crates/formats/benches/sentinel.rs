@@ -3,9 +3,10 @@
 //! of `sentinel-json` on 100k rows of a Log Analytics query API response.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use event::Event;
-use formats::{open_reader, ReadOptions, Rejects, Source};
 use std::fmt::Write;
+use std::sync::Arc;
+
+mod common;
 
 const ROWS: usize = 100_000;
 
@@ -67,33 +68,22 @@ fn generate_api_json() -> Vec<u8> {
     s.into_bytes()
 }
 
-fn read_all(data: &'static [u8], format: &str) -> usize {
-    let src = Source { name: "bench".into(), path: None, reader: Box::new(data) };
-    let (_, mut r) = open_reader(src, Some(format), &ReadOptions::default()).expect("open");
-    let mut rejects = Rejects::default();
-    let mut ev = Event::Dns(Default::default());
-    let mut n = 0;
-    while r.read(&mut ev, &mut rejects).expect("read") {
-        n += 1;
-    }
-    assert_eq!((n, rejects.count), (ROWS, 0));
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("sentinel-csv");
     g.throughput(Throughput::Elements(ROWS as u64));
     g.sample_size(20);
     for (label, portal) in [("dnsevents_100k_portal_times", true), ("dnsevents_100k_iso_times", false)] {
-        let data: &'static [u8] = Vec::leak(generate(portal));
-        g.bench_function(label, |b| b.iter(|| read_all(data, "sentinel-csv")));
+        let data: Arc<[u8]> = generate(portal).into();
+        assert_eq!(common::read_all(&data, "sentinel-csv"), ROWS as u64);
+        g.bench_function(label, |b| b.iter(|| common::read_all(&data, "sentinel-csv")));
     }
     g.finish();
     let mut g = c.benchmark_group("sentinel-json");
     g.throughput(Throughput::Elements(ROWS as u64));
     g.sample_size(10);
-    let data: &'static [u8] = Vec::leak(generate_api_json());
-    g.bench_function("dnsevents_100k_log_analytics_api", |b| b.iter(|| read_all(data, "sentinel-json")));
+    let data: Arc<[u8]> = generate_api_json().into();
+    assert_eq!(common::read_all(&data, "sentinel-json"), ROWS as u64);
+    g.bench_function("dnsevents_100k_log_analytics_api", |b| b.iter(|| common::read_all(&data, "sentinel-json")));
     g.finish();
 }
 

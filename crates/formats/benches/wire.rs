@@ -3,16 +3,14 @@
 //! completed AXFRs of 3 messages × 40 records each, the response stream cut into 536-byte
 //! segments (reassembly, length-prefix framing, transfer tracking; bytes/s).
 
+mod common;
 #[path = "../tests/formats/enc.rs"]
 mod enc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use event::{DnsEvent, Event};
 use formats::wire::dnstap_pb::{encode, Message};
-use formats::{open_reader, ReadOptions, Rejects, Source};
-use std::hint::black_box;
-use std::io::Cursor;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 const PAIRS: usize = 50_000;
 
@@ -101,35 +99,21 @@ fn pcap_tcp_axfr_input() -> Vec<u8> {
     enc::pcap_file(1, &pkts)
 }
 
-fn read_count(bytes: &[u8], format: &str) -> u64 {
-    let src = Source { name: "bench".into(), path: None, reader: Box::new(Cursor::new(bytes.to_vec())) };
-    let (_, mut r) = open_reader(src, Some(format), &ReadOptions::default()).unwrap();
-    let mut out = Event::Dns(DnsEvent::default());
-    let mut rejects = Rejects::default();
-    let mut n = 0;
-    while r.read(&mut out, &mut rejects).unwrap() {
-        n += 1;
-        black_box(&out);
-    }
-    assert_eq!(rejects.count, 0);
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("wire");
     g.sample_size(10);
     g.throughput(Throughput::Elements(2 * PAIRS as u64));
-    let tap = dnstap_input();
-    assert_eq!(read_count(&tap, "dnstap"), 2 * PAIRS as u64);
-    g.bench_function("dnstap_file", |b| b.iter(|| read_count(&tap, "dnstap")));
-    let cap = pcap_input();
-    assert_eq!(read_count(&cap, "pcap"), 2 * PAIRS as u64);
-    g.bench_function("pcap_file", |b| b.iter(|| read_count(&cap, "pcap")));
-    let axfr = pcap_tcp_axfr_input();
+    let tap: Arc<[u8]> = dnstap_input().into();
+    assert_eq!(common::read_all(&tap, "dnstap"), 2 * PAIRS as u64);
+    g.bench_function("dnstap_file", |b| b.iter(|| common::read_all(&tap, "dnstap")));
+    let cap: Arc<[u8]> = pcap_input().into();
+    assert_eq!(common::read_all(&cap, "pcap"), 2 * PAIRS as u64);
+    g.bench_function("pcap_file", |b| b.iter(|| common::read_all(&cap, "pcap")));
+    let axfr: Arc<[u8]> = pcap_tcp_axfr_input().into();
     // One query and one transfer event per connection.
-    assert_eq!(read_count(&axfr, "pcap"), 2 * TRANSFERS as u64);
+    assert_eq!(common::read_all(&axfr, "pcap"), 2 * TRANSFERS as u64);
     g.throughput(Throughput::Bytes(axfr.len() as u64));
-    g.bench_function("pcap_tcp_axfr", |b| b.iter(|| read_count(&axfr, "pcap")));
+    g.bench_function("pcap_tcp_axfr", |b| b.iter(|| common::read_all(&axfr, "pcap")));
     g.finish();
 }
 

@@ -2,11 +2,10 @@
 //! (`cargo bench -p formats --bench zeek`).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use event::Event;
-use formats::{by_name, ReadOptions, Rejects, Source};
 use std::fmt::Write;
-use std::io::Cursor;
 use std::sync::Arc;
+
+mod common;
 
 const ROWS: u64 = 100_000;
 
@@ -61,28 +60,16 @@ fn zeek_json(rows: u64) -> Arc<[u8]> {
     s.into_bytes().into()
 }
 
-fn run(spec: &formats::FormatSpec, data: &Arc<[u8]>) -> u64 {
-    let src = Source { name: "bench".into(), path: None, reader: Box::new(Cursor::new(data.clone())) };
-    let mut r = (spec.open)(src, &ReadOptions::default()).expect("open");
-    let mut ev = Event::Dns(Default::default());
-    let mut rejects = Rejects::default();
-    let mut n = 0u64;
-    while r.read(&mut ev, &mut rejects).expect("read") {
-        n += 1;
-    }
-    assert_eq!((n, rejects.count), (ROWS, 0));
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let data = zeek_tsv(ROWS);
-    let spec = by_name("zeek-dns").expect("zeek-dns registered");
+    assert_eq!(common::read_all(&data, "zeek-dns"), ROWS);
     let mut g = c.benchmark_group("zeek-dns");
     g.throughput(Throughput::Elements(ROWS));
     g.sample_size(10);
-    g.bench_function("tsv_100k_rows", |b| b.iter(|| run(spec, &data)));
+    g.bench_function("tsv_100k_rows", |b| b.iter(|| common::read_all(&data, "zeek-dns")));
     let json = zeek_json(ROWS);
-    g.bench_function("json_100k_rows", |b| b.iter(|| run(spec, &json)));
+    assert_eq!(common::read_all(&json, "zeek-dns"), ROWS);
+    g.bench_function("json_100k_rows", |b| b.iter(|| common::read_all(&json, "zeek-dns")));
     g.finish();
 }
 
