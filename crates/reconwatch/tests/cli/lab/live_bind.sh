@@ -16,19 +16,7 @@ set -eu
 export PATH="$PATH:/usr/sbin:/sbin"
 W=$1 T=$2 RW=$3
 S=rw${T}s C=rw${T}c
-cleanup() {
-    for p in "$W"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true; done
-    for n in $S $C; do ip netns del "$n" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-stop() { # pidfile signal
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    kill "-$2" "$pid" 2>/dev/null || true
-    i=0
-    while kill -0 "$pid" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1; done
-    rm -f "$1"
-}
+. "$(dirname "$0")/common.sh"
 cat > "$W/example.test.db" <<'ZONE'
 $TTL 300
 @       IN SOA ns1.example.test. hostmaster.example.test. ( 2026112701 3600 600 86400 300 )
@@ -40,21 +28,9 @@ mail    IN A   192.0.2.25
 www     IN A   192.0.2.80
 vpn     IN A   192.0.2.81
 ZONE
-for n in $S $C; do ip netns add "$n"; ip -n "$n" link set lo up; done
-ip -n $S link add vs type veth peer name vc netns $C
-ip -n $S addr add 192.0.2.53/24 dev vs
+lab_net
 ip -n $S addr add 10.0.0.5/32 dev lo
-ip -n $C addr add 198.51.100.7/24 dev vc
-ip -n $C addr add 203.0.113.9/24 dev vc
-ip -n $S link set vs up
-ip -n $C link set vc up
-ip -n $S route add 198.51.100.0/24 dev vs
-ip -n $S route add 203.0.113.0/24 dev vs
-ip -n $C route add 192.0.2.0/24 dev vc
-# Enumeration queries: 24 distinct names x TXT, then NS/MX/SOA/TXT of the apex twice (> 30 queries).
-: > "$W/bulk.txt"
-i=1; while [ $i -le 24 ]; do echo "h$i.example.test TXT" >> "$W/bulk.txt"; i=$((i + 1)); done
-for k in 1 2; do for q in NS MX SOA TXT; do echo "example.test $q" >> "$W/bulk.txt"; done; done
+bulk_list
 
 phase() { # NAME DNSTAP-OUTPUT
     P=$W/$1

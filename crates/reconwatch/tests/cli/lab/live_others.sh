@@ -11,29 +11,8 @@ set -eu
 export PATH="$PATH:/usr/sbin:/sbin"
 W=$1 T=$2 RW=$3
 S=rw${T}s C=rw${T}c
-cleanup() {
-    for p in "$W"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true; done
-    for n in $S $C; do ip netns del "$n" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-stop() { # pidfile
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    kill -TERM "$pid" 2>/dev/null || true
-    i=0
-    while kill -0 "$pid" 2>/dev/null; do i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1; done
-    rm -f "$1"
-}
-for n in $S $C; do ip netns add "$n"; ip -n "$n" link set lo up; done
-ip -n $S link add vs type veth peer name vc netns $C
-ip -n $S addr add 192.0.2.53/24 dev vs
-ip -n $C addr add 198.51.100.7/24 dev vc
-ip -n $C addr add 203.0.113.9/24 dev vc
-ip -n $S link set vs up
-ip -n $C link set vc up
-ip -n $S route add 198.51.100.0/24 dev vs
-ip -n $S route add 203.0.113.0/24 dev vs
-ip -n $C route add 192.0.2.0/24 dev vc
+. "$(dirname "$0")/common.sh"
+lab_net
 cat > "$W/example.test.db" <<'ZONE'
 $TTL 300
 @       IN SOA ns1.example.test. hostmaster.example.test. ( 2026112701 3600 600 86400 300 )
@@ -43,9 +22,7 @@ $TTL 300
 ns1     IN A   192.0.2.53
 www     IN A   192.0.2.80
 ZONE
-: > "$W/bulk.txt"
-i=1; while [ $i -le 24 ]; do echo "h$i.example.test TXT" >> "$W/bulk.txt"; i=$((i + 1)); done
-for k in 1 2; do for q in NS MX SOA TXT; do echo "example.test $q" >> "$W/bulk.txt"; done; done
+bulk_list
 
 scenario() {
     D="dig +time=2 +tries=1 @192.0.2.53"
