@@ -11,10 +11,10 @@
 
 use super::chunk::{self, SplitKind};
 use super::merge::Input;
-use super::worker::{self, Msg, Pipe, Plan, Spent};
+use super::worker::{self, Brief, Msg, Pipe, Plan, Spent};
 use anyhow::{Context, Result};
 use detect::Matcher;
-use event::Event;
+use event::{DnsEvent, Event};
 use formats::input::{self, InputPath};
 use formats::{EventReader, ReadOptions, Reject, Rejects};
 use std::collections::VecDeque;
@@ -164,6 +164,10 @@ pub struct Stream {
     hits: Vec<u32>,
     ends: Vec<u32>,
     matched: bool,
+    /// The batch's briefs (see [`Brief`]), and whether the reader's event is one handed out
+    /// from a brief (only its time and kind set).
+    briefs: Vec<Option<Brief>>,
+    out_brief: bool,
     matcher: Option<Arc<Matcher>>,
     shift: i64,
     ignored: u64,
@@ -189,6 +193,8 @@ impl Stream {
             hits: Vec::new(),
             ends: Vec::new(),
             matched: false,
+            briefs: Vec::new(),
+            out_brief: false,
             matcher,
             shift: 0,
             ignored: 0,
@@ -239,6 +245,20 @@ impl Stream {
         self.back.clear();
     }
 
+    /// Makes `out` the event `b` stands for: a DNS event with only its time and kind set (the
+    /// other fields are cleared once, when `out` last held a whole event).
+    fn hand_out_brief(&mut self, b: Brief, out: &mut Event) {
+        match out {
+            Event::Dns(d) if self.out_brief => (d.time, d.kind) = (b.time, b.kind),
+            Event::Dns(d) => {
+                d.reset();
+                (d.time, d.kind) = (b.time, b.kind);
+            }
+            _ => *out = Event::Dns(DnsEvent { time: b.time, kind: b.kind, ..DnsEvent::default() }),
+        }
+        self.out_brief = true;
+    }
+
     fn take_rejects(from: Rejects, shift: i64, into: &mut Rejects) {
         into.count += from.count - from.kept.len() as u64;
         for r in from.kept {
@@ -268,6 +288,7 @@ impl EventReader for Stream {
         loop {
             self.matched = false;
             if let Some((reader, shift)) = &mut self.fallback {
+                self.out_brief = false;
                 let mut local = Rejects::default();
                 let got = reader.read(out, &mut local);
                 Self::take_rejects(local, *shift, rejects);
@@ -275,7 +296,13 @@ impl EventReader for Stream {
             }
             self.flush_rejects(rejects);
             if self.pos < self.len {
-                std::mem::swap(out, &mut self.events[self.pos]);
+                match self.briefs.get(self.pos).copied().flatten() {
+                    Some(b) => self.hand_out_brief(b, out),
+                    None => {
+                        std::mem::swap(out, &mut self.events[self.pos]);
+                        self.out_brief = false;
+                    }
+                }
                 self.pos += 1;
                 self.matched = self.ends.len() >= self.pos;
                 return Ok(true);
@@ -289,6 +316,7 @@ impl EventReader for Stream {
                     events: std::mem::take(&mut self.events),
                     hits: std::mem::take(&mut self.hits),
                     ends: std::mem::take(&mut self.ends),
+                    briefs: std::mem::take(&mut self.briefs),
                 };
                 let _ = self.back[w].send(spent);
             }
@@ -306,7 +334,7 @@ impl EventReader for Stream {
                     rejects.count += b.rejects.count - b.rejects.kept.len() as u64;
                     self.pending = b.at.into_iter().zip(b.rejects.kept).collect();
                     (self.events, self.len, self.pos) = (b.events, b.len, 0);
-                    (self.hits, self.ends) = (b.hits, b.ends);
+                    (self.hits, self.ends, self.briefs) = (b.hits, b.ends, b.briefs);
                 }
                 Msg::End { ignored } => {
                     self.ignored += ignored;
@@ -333,5 +361,45 @@ impl EventReader for Stream {
         let i = self.pos - 1;
         let from = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         Some(&self.hits[from..self.ends[i] as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use event::{DnsKind, EventClass, ProcessEvent, Record, Timestamp};
+
+    fn dns(t: i64, kind: DnsKind) -> Event {
+        Event::Dns(DnsEvent {
+            time: Timestamp(t),
+            kind,
+            name: "www.example.com".into(),
+            client_ip: Some("192.0.2.7".parse().unwrap()),
+            ..DnsEvent::default()
+        })
+    }
+
+    #[test]
+    fn only_dns_events_other_than_transfers_have_briefs() {
+        let b = Brief::of(&dns(5, DnsKind::Response)).expect("a response has a brief");
+        assert_eq!((b.time, b.kind), (Timestamp(5), DnsKind::Response));
+        assert!(Brief::of(&dns(5, DnsKind::Transfer)).is_none(), "the outcome join reads transfers whole");
+        assert!(Brief::of(&Event::Process(ProcessEvent::default())).is_none());
+    }
+
+    #[test]
+    fn a_brief_is_handed_out_as_an_event_with_only_its_time_and_kind() {
+        let mut s = Stream::new(None, None);
+        for start in [dns(1, DnsKind::Query), Event::Process(ProcessEvent::default())] {
+            let mut out = start;
+            s.out_brief = false;
+            s.hand_out_brief(Brief { time: Timestamp(9), kind: DnsKind::Response }, &mut out);
+            assert_eq!((out.time(), out.class()), (Timestamp(9), EventClass::DnsResponse));
+            let Event::Dns(d) = &out else { panic!("a brief is a DNS event") };
+            assert_eq!(*d, DnsEvent { time: Timestamp(9), kind: DnsKind::Response, ..DnsEvent::default() });
+            // The next brief only sets the time and kind.
+            s.hand_out_brief(Brief { time: Timestamp(10), kind: DnsKind::Query }, &mut out);
+            assert_eq!((out.time(), out.class()), (Timestamp(10), EventClass::DnsQuery));
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::chunk::{self, Scan, SharedBytes, SplitKind};
 use detect::Matcher;
-use event::{Event, Timestamp};
+use event::{DnsKind, Event, Timestamp};
 use formats::{EventReader, FormatSpec, ReadOptions, Rejects, Source};
 use std::fs::File;
 use std::io;
@@ -36,6 +36,28 @@ pub struct Batch {
     /// With a matcher: the rules each event matches, `hits[ends[i - 1]..ends[i]]` for event `i`.
     pub hits: Vec<u32>,
     pub ends: Vec<u32>,
+    /// With a matcher, per event: its [`Brief`] when that is all the consumer needs of it.
+    pub briefs: Vec<Option<Brief>>,
+}
+
+/// A DNS event that matched no rule and is not a transfer. The consumer's handling of such an
+/// event depends on its time and kind only (the engine counts it by class; the outcome join
+/// and `--since`/`--until` read its time), so it is handed over as these two: the event itself
+/// stays in this worker's cache instead of being copied across cores.
+#[derive(Debug, Clone, Copy)]
+pub struct Brief {
+    pub time: Timestamp,
+    pub kind: DnsKind,
+}
+
+impl Brief {
+    /// The brief of an event without rule hits, if it can be handed over as one.
+    pub fn of(ev: &Event) -> Option<Brief> {
+        match ev {
+            Event::Dns(d) if d.kind != DnsKind::Transfer => Some(Brief { time: d.time, kind: d.kind }),
+            _ => None,
+        }
+    }
 }
 
 /// A batch's allocations on their way back to its worker, to be filled again.
@@ -44,6 +66,7 @@ pub struct Spent {
     pub events: Vec<Event>,
     pub hits: Vec<u32>,
     pub ends: Vec<u32>,
+    pub briefs: Vec<Option<Brief>>,
 }
 
 /// A file split into chunks, shared by its workers and by the consumer (to fall back).
@@ -105,9 +128,10 @@ impl Pipe {
     /// Reads `reader` to its end in batches.
     fn pump(&self, reader: &mut dyn EventReader) -> Result<(), Gone> {
         loop {
-            let Spent { mut events, mut hits, mut ends } = self.back.try_recv().unwrap_or_default();
+            let Spent { mut events, mut hits, mut ends, mut briefs } = self.back.try_recv().unwrap_or_default();
             hits.clear();
             ends.clear();
+            briefs.clear();
             if events.len() < self.batch {
                 events.resize_with(self.batch, placeholder);
             }
@@ -120,8 +144,10 @@ impl Pipe {
                 match got {
                     Ok(true) => {
                         if let Some(m) = &self.matcher {
+                            let before = hits.len();
                             m.matches(&events[len], &mut hits);
                             ends.push(hits.len() as u32);
+                            briefs.push(if hits.len() == before { Brief::of(&events[len]) } else { None });
                         }
                         len += 1;
                     }
@@ -134,7 +160,7 @@ impl Pipe {
             }
             let more = len == self.batch && failed.is_none();
             if len > 0 || rejects.count > 0 {
-                self.send(Msg::Batch(Batch { events, len, rejects, at, hits, ends }))?;
+                self.send(Msg::Batch(Batch { events, len, rejects, at, hits, ends, briefs }))?;
             }
             if let Some(e) = failed {
                 self.send(Msg::Failed(e))?;
