@@ -532,3 +532,24 @@ fn distinct_values_ignore_ascii_case() {
     agg.flush(&mut out);
     assert!(out.is_empty(), "one name in three spellings: {out:?}");
 }
+
+#[test]
+fn sliding_windows_list_new_values_once_old_ones_left_the_window() {
+    // Value count > 3, at most 3 values listed. a0 leaves the window at 10:30, making room in the
+    // list for b3; b4 then makes four distinct values (a1, a2, b3, b4) within 10 minutes.
+    let mut a = Aggregator::new(
+        spec(vec![member(CorrelationType::ValueCount, &[(Op::Gt, 3)])], 1),
+        AggConfig { max_listed_values: 3, ..cfg(WindowMode::Sliding, 0) },
+    );
+    let evs: Vec<Ev<'_>> = vec![
+        (0, "g", "a0", 0),
+        (M, "g", "a1.example", 0),
+        (2 * M, "g", "a2", 0),
+        (10 * M + 30 * S, "g", "b3.example.com", 0),
+        (10 * M + 40 * S, "g", "b4", 0),
+    ];
+    let f = run(&mut a, &evs);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].distinct, [4]);
+    assert_eq!(f[0].values[0], ["a1.example", "a2", "b3.example.com"]);
+}

@@ -98,8 +98,35 @@ struct SlotState {
     /// Sliding: (time, hash) in time order, possibly stale (superseded by a later sighting).
     queue: VecDeque<(i64, u64)>,
     saturated: bool,
-    /// (hash, last seen, text), first values seen, capped.
-    listed: Vec<(u64, i64, String)>,
+    /// (hash, last seen, end of its text in `listed_text`), first values seen, capped. The texts
+    /// share one buffer, so listing a value allocates nothing once the window has been used.
+    listed: Vec<(u64, i64, u32)>,
+    listed_text: String,
+}
+
+impl SlotState {
+    /// The listed values: (hash, last seen, text).
+    fn listed(&self) -> impl Iterator<Item = (u64, i64, &str)> {
+        let mut start = 0;
+        self.listed.iter().map(move |&(h, last, end)| {
+            let text = &self.listed_text[start..end as usize];
+            start = end as usize;
+            (h, last, text)
+        })
+    }
+
+    /// Keeps the listed values last seen after `cut`.
+    fn retain_listed(&mut self, cut: i64) {
+        let mut text = String::with_capacity(self.listed_text.len());
+        let mut kept = Vec::with_capacity(self.listed.len());
+        for (h, last, t) in self.listed() {
+            if last > cut {
+                text.push_str(t);
+                kept.push((h, last, text.len() as u32));
+            }
+        }
+        (self.listed, self.listed_text) = (kept, text);
+    }
 }
 
 /// An observation ready to be applied: owned, so it can wait in a reorder buffer; pooled.
@@ -170,6 +197,7 @@ impl Win {
             s.queue.clear();
             s.saturated = false;
             s.listed.clear();
+            s.listed_text.clear();
         }
         self.rules_last.fill(NEVER);
         self.chain.fill(NEVER);
@@ -368,13 +396,14 @@ impl Win {
                     if s.listed.len() >= cfg.max_listed_values && sliding {
                         // Make room: values whose last sighting left the window.
                         let cut = self.cut;
-                        s.listed.retain(|(_, last, _)| *last > cut);
+                        s.retain_listed(cut);
                     }
                     if s.listed.len() < cfg.max_listed_values {
                         if s.listed.capacity() == 0 {
                             s.listed.reserve_exact(1);
                         }
-                        s.listed.push((h, t, p.texts[i].clone()));
+                        s.listed_text.push_str(&p.texts[i]);
+                        s.listed.push((h, t, s.listed_text.len() as u32));
                     }
                 }
             }
@@ -416,7 +445,7 @@ impl Win {
             return None;
         }
         let rules_seen: Vec<usize> = (0..self.rules_last.len()).filter(|&i| self.rules_last[i] > cut).collect();
-        let listed = |s: &SlotState| s.listed.iter().filter(|e| e.1 > cut).map(|e| e.2.clone()).collect();
+        let listed = |s: &SlotState| s.listed().filter(|e| e.1 > cut).map(|e| e.2.to_string()).collect();
         Some(Firing {
             group: key.iter().map(|k| k.to_string()).collect(),
             first: self.first,

@@ -16,16 +16,19 @@
 //! - Event time drives every window; see [`crate::correlation`] for windows, lateness and caps.
 
 mod alert;
+mod feed;
 mod matcher;
 mod plan;
 mod route;
 
 pub use matcher::Matcher;
 
-use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Emit, Firing, Observation, OutputKind, WindowMode};
+use feed::{observe_event, observe_firing, Feed, Scratch};
+
+use crate::correlation::{AggStats, Aggregator, CorrelationSpec, Emit, Firing, OutputKind, WindowMode};
 use crate::derived::WithDerived;
 use crate::{Alert, DetectionRule, RuleError, RuleMeta, RuleSet, Zones};
-use event::{DerivedField, Event, EventClass, FieldId, Record};
+use event::{Event, EventClass, FieldId};
 
 /// How the engine windows and bounds correlations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,26 +78,6 @@ pub struct EngineStats {
     pub correlation: AggStats,
 }
 
-/// Where a value of an observation comes from.
-#[derive(Debug, Clone)]
-enum Src {
-    Field(FieldId),
-    /// The n-th group-by value of an inner correlation's firing.
-    Group(usize),
-    Missing,
-}
-
-/// How matches of one referenced rule feed one aggregation.
-#[derive(Debug, Clone)]
-struct Feed {
-    unit: usize,
-    /// Index of the referenced rule in the correlation's `rules`.
-    rule: usize,
-    group: Vec<Src>,
-    /// Per value slot: the fields forming the value (several: a tuple).
-    slots: Vec<Vec<Src>>,
-}
-
 struct Det {
     rule: DetectionRule,
     fields: Vec<(String, FieldId)>,
@@ -122,15 +105,6 @@ struct Unit {
     slot_fields: Vec<Vec<String>>,
     /// Output columns (union over members) and the slot they read.
     outputs: Vec<(String, OutputKind, Option<usize>)>,
-}
-
-#[derive(Default)]
-struct Scratch {
-    bufs: Vec<String>,
-    present: Vec<bool>,
-    tmp: String,
-    firings: Vec<Firing>,
-    hits: Vec<u32>,
 }
 
 /// The engine. Build once per run (or per test), feed events in roughly time order.
@@ -292,39 +266,14 @@ impl Engine {
     }
 }
 
-fn fill(src: &Src, ev: Option<&WithDerived>, firing: Option<&Firing>, tmp: &mut String, buf: &mut String) -> bool {
-    match (src, ev, firing) {
-        (Src::Field(id), Some(ev), _) => {
-            let v = ev.field(id);
-            match v.as_text(tmp) {
-                Some(s) => {
-                    let at = buf.len();
-                    buf.push_str(s);
-                    // Zones are names: one group whatever their case.
-                    if *id == FieldId::Derived(DerivedField::Zone) {
-                        buf[at..].make_ascii_lowercase();
-                    }
-                    true
-                }
-                None => false,
-            }
-        }
-        (Src::Group(i), _, Some(f)) => match f.group.get(*i) {
-            Some(s) => {
-                buf.push_str(s);
-                true
-            }
-            None => false,
-        },
-        _ => false,
-    }
-}
-
 /// Counts the event and acts on the rules it matched: detection alerts, correlation feeds (their
 /// firings queued for `Engine::drain`).
 fn apply(parts: Parts<'_>, ev: &WithDerived<'_>, hits: &[u32], out: &mut Vec<Alert>) {
     let Parts { events, dets, units, scratch, queue } = parts;
     events[class_index(ev.event().class())] += 1;
+    if !hits.is_empty() {
+        scratch.next_event();
+    }
     for &d in hits {
         let det = &mut dets[d as usize];
         det.matches += 1;
@@ -346,57 +295,6 @@ struct Parts<'a> {
     units: &'a mut [Unit],
     scratch: &'a mut Scratch,
     queue: &'a mut std::collections::VecDeque<(usize, Firing)>,
-}
-
-fn observe_event(unit: &mut Unit, feed: &Feed, ev: &WithDerived, s: &mut Scratch) {
-    observe(unit, feed, ev.time().0, Some(ev), None, s);
-}
-
-fn observe_firing(unit: &mut Unit, feed: &Feed, f: &Firing, s: &mut Scratch) {
-    observe(unit, feed, f.last, None, Some(f), s);
-}
-
-fn observe(unit: &mut Unit, feed: &Feed, time: i64, ev: Option<&WithDerived>, f: Option<&Firing>, s: &mut Scratch) {
-    let ng = feed.group.len();
-    let n = ng + feed.slots.len();
-    if s.bufs.len() < n {
-        s.bufs.resize_with(n, String::new);
-    }
-    s.present.clear();
-    for (k, src) in feed.group.iter().enumerate() {
-        s.bufs[k].clear();
-        // A missing group-by field forms its own (empty) group, like KQL's summarize by.
-        fill(src, ev, f, &mut s.tmp, &mut s.bufs[k]);
-        s.present.push(true);
-    }
-    for (k, srcs) in feed.slots.iter().enumerate() {
-        let buf = &mut s.bufs[ng + k];
-        buf.clear();
-        let mut ok = true;
-        for (j, src) in srcs.iter().enumerate() {
-            if j > 0 {
-                buf.push_str(" | ");
-            }
-            ok &= fill(src, ev, f, &mut s.tmp, buf);
-        }
-        s.present.push(ok);
-    }
-    const STACK: usize = 16;
-    if n <= STACK {
-        let mut refs = [""; STACK];
-        let mut vals = [None; STACK];
-        for k in 0..n {
-            refs[k] = s.bufs[k].as_str();
-            vals[k] = s.present[k].then_some(refs[k]);
-        }
-        let obs = Observation { time, group: &refs[..ng], rule: feed.rule, values: &vals[ng..n] };
-        unit.agg.observe(&obs, &mut s.firings);
-    } else {
-        let refs: Vec<&str> = s.bufs[..n].iter().map(String::as_str).collect();
-        let vals: Vec<Option<&str>> = (0..n).map(|k| s.present[k].then_some(refs[k])).collect();
-        let obs = Observation { time, group: &refs[..ng], rule: feed.rule, values: &vals[ng..n] };
-        unit.agg.observe(&obs, &mut s.firings);
-    }
 }
 
 #[cfg(test)]

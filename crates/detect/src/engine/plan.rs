@@ -1,11 +1,13 @@
 //! Building an [`Engine`]: correlation parsing, reference resolution (by id or name), chain
 //! cycle detection, merge groups, value slots, feeds and alert suppression (`generate`).
 
-use super::{Corr, Det, Engine, EngineConfig, Feed, Scratch, Src, Unit};
+use super::feed::{Feed, Scratch, Src};
+use super::{Corr, Det, Engine, EngineConfig, Unit};
 use crate::correlation::{
     self, AggConfig, AggSpec, Aggregator, CorrelationSpec, CorrelationType, Emit, Loc, Member, OutputKind, SlotSpec,
 };
 use crate::{resolve_field, RuleError, RuleErrorKind, RuleMeta, RuleSet};
+use event::FieldId;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +163,8 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
         })
         .collect();
     let mut feeds_c: Vec<Vec<Feed>> = vec![Vec::new(); parsed.len()];
+    // The distinct event fields feeds read: an event's text of each is made once.
+    let mut fields: Vec<FieldId> = Vec::new();
     // One feed per unit and referenced rule (merge members share their rules).
     for (u, members) in unit_members.iter().enumerate() {
         let first = members[0];
@@ -171,7 +175,12 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
                     let rule = &dets[d].rule;
                     let src = |name: &str| {
                         let f = spec.group_field(name, &rule.meta.id, rule.meta.name.as_deref());
-                        Src::Field(resolve_field(rule.class, f))
+                        let id = resolve_field(rule.class, f);
+                        let slot = fields.iter().position(|x| *x == id).unwrap_or_else(|| {
+                            fields.push(id.clone());
+                            fields.len() - 1
+                        });
+                        Src::Field(id, slot)
                     };
                     make_feed(u, r, spec, &units[u], src)
                 }
@@ -210,7 +219,7 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
         corrs,
         units,
         events: [0; 5],
-        scratch: Scratch::default(),
+        scratch: Scratch::new(fields.len()),
         queue: Default::default(),
     })
 }
@@ -278,7 +287,7 @@ fn build_unit(members: &[usize], parsed: &[(RuleMeta, CorrelationSpec)], cfg: Ag
     }
 }
 
-fn make_feed(unit: usize, rule: usize, spec: &CorrelationSpec, u: &Unit, src: impl Fn(&str) -> Src) -> Feed {
+fn make_feed(unit: usize, rule: usize, spec: &CorrelationSpec, u: &Unit, mut src: impl FnMut(&str) -> Src) -> Feed {
     Feed {
         unit,
         rule,
