@@ -262,20 +262,24 @@ fn value_set(
             regexes.iter().map(|r| format!("(?:{r})")).collect::<Vec<_>>().join("|")
         };
         let (i, ml, s) = m.re_flags;
-        // Check each pattern alone first, so the error names the bad one.
-        for r in &regexes {
-            regex::RegexBuilder::new(r).size_limit(64 << 20).build().map_err(|e| RuleErrorKind::BadRegex {
-                at: at.into(),
-                message: format!("{r:?}: {}", first_line(&e.to_string())),
-            })?;
-        }
-        let re = regex::RegexBuilder::new(&joined)
-            .case_insensitive(i)
-            .multi_line(ml)
-            .dot_matches_new_line(s)
-            .size_limit(64 << 20)
-            .build()
-            .map_err(|e| RuleErrorKind::BadRegex { at: at.into(), message: first_line(&e.to_string()) })?;
+        let build = |pattern: &str| {
+            regex::RegexBuilder::new(pattern)
+                .case_insensitive(i)
+                .multi_line(ml)
+                .dot_matches_new_line(s)
+                .size_limit(64 << 20)
+                .build()
+        };
+        // Compiled once; only when that fails is each pattern compiled alone, so that the error
+        // names the bad one.
+        let re = build(&joined).map_err(|e| {
+            let bad = regexes.iter().find_map(|r| build(r).err().map(|e| (r, e)));
+            let message = match bad {
+                Some((r, e)) => format!("{r:?}: {}", first_line(&e.to_string())),
+                None => first_line(&e.to_string()),
+            };
+            RuleErrorKind::BadRegex { at: at.into(), message }
+        })?;
         set.regex = Some(re);
     }
     Ok(set)

@@ -198,4 +198,23 @@ mod tests {
         check::<super::DetectionRule>();
         check::<super::SigmaFilter>();
     }
+
+    /// A value list's patterns are compiled as one regex; a bad one is still named.
+    #[test]
+    fn a_bad_regex_in_a_list_is_named() {
+        use crate::{load_str, RuleErrorKind};
+        use std::path::Path;
+        let rule = |values: &str| {
+            let text = format!(
+                "title: T\nlogsource: {{category: dns}}\ndetection:\n  s:\n    Name|re: {values}\n  condition: s\n"
+            );
+            load_str(&text, Path::new("t.yml"))
+        };
+        assert!(rule("['^www\\.', 'mail[0-9]+']").is_ok());
+        for values in ["['^www\\.', '(unclosed']", "'(unclosed'"] {
+            let errs = rule(values).expect_err(values);
+            let RuleErrorKind::BadRegex { message, .. } = &errs[0].kind else { panic!("{errs:?}") };
+            assert!(message.starts_with("\"(unclosed\": "), "{message}");
+        }
+    }
 }
