@@ -10,9 +10,15 @@ use std::process::Command;
 /// Runs the hunt with 1, 2 and 4 threads (tiny chunks, so files split) and asserts that the
 /// alerts (stdout) and the summary (stderr) are the same. Returns the number of alerts.
 fn same_for_all_thread_counts(paths: &[&str], chunk_bytes: u64) -> usize {
+    same_with_options(paths, chunk_bytes, &[])
+}
+
+/// [`same_for_all_thread_counts`] with more hunt options.
+fn same_with_options(paths: &[&str], chunk_bytes: u64, options: &[&str]) -> usize {
     let chunk = chunk_bytes.to_string();
     let hunt = |threads: &str| {
         let mut args = vec!["hunt", "--format", "jsonl", "--threads", threads, "--chunk-bytes", &chunk];
+        args.extend_from_slice(options);
         args.extend_from_slice(paths);
         let out = run(&args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -152,6 +158,9 @@ fn split_files_give_the_same_alerts_with_bursts_across_chunk_boundaries() {
     // Several files at once: merged in time order, each maybe split too; rejects from several
     // inputs are reported in the same order as with one thread.
     same_for_all_thread_counts(&[&b, &z, &c], 8192);
+    // A time range: events outside it are counted, not evaluated, whichever thread parsed them.
+    let range = ["--since", "2026-11-27T00:04:00Z", "--until", "2026-11-27T00:10:00Z"];
+    assert!(same_with_options(&[&b, &c], 8192, &range) > 0);
 }
 
 #[test]
