@@ -20,7 +20,7 @@ mod records;
 pub mod time;
 
 use crate::{dns_slot, process_slot, RecordError};
-use event::{AssignError, DayCache, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField};
+use event::{AssignError, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField};
 
 /// Which of the seed's tables a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,11 +128,17 @@ impl<'a> Row<'a> {
 
     /// Sets one column from its text. `Extra` values are kept as given, even empty.
     pub fn put(&mut self, col: Col, name: &str, value: &str) -> Result<(), RecordError> {
-        self.put_cached(col, name, value, &mut DayCache::default())
+        self.put_cached(col, name, value, &mut time::TimeCache::default())
     }
 
-    /// [`Row::put`], with the reader's cache of the last date's day number.
-    pub fn put_cached(&mut self, col: Col, name: &str, value: &str, days: &mut DayCache) -> Result<(), RecordError> {
+    /// [`Row::put`], with the reader's cache of the last time read.
+    pub fn put_cached(
+        &mut self,
+        col: Col,
+        name: &str,
+        value: &str,
+        days: &mut time::TimeCache,
+    ) -> Result<(), RecordError> {
         match (self, col) {
             (Row::Dns(d, _, seen), Col::Time) => {
                 d.time = time::parse_export_time_cached(value, days).ok_or_else(|| bad_time(value))?;
