@@ -121,10 +121,10 @@ impl Reader {
         // end on character boundaries (else bytes of one character were split by a delimiter).
         let all = std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?;
         let mut row = Row::begin(out, self.table, NAME);
-        for (i, (col, name)) in self.cols.iter().enumerate() {
-            let value = self.rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8)?;
-            row.put_cached(*col, name, value, &mut self.days)?;
-        }
+        let rec = &self.rec;
+        let values =
+            (0..self.cols.len()).map(|i| rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8));
+        row.put_all(&self.cols, values, &mut self.days)?;
         row.finish(self.time_column)
     }
 }

@@ -161,6 +161,36 @@ impl<'a> Row<'a> {
         Ok(())
     }
 
+    /// [`Row::put_cached`] for every column of a record in turn (`values` in the order of `cols`),
+    /// stopping at the first error. DnsEvents rows are filled without dispatching on the row for
+    /// each column.
+    pub fn put_all<'v>(
+        &mut self,
+        cols: &[(Col, Box<str>)],
+        values: impl Iterator<Item = Result<&'v str, RecordError>>,
+        times: &mut time::TimeCache,
+    ) -> Result<(), RecordError> {
+        let Row::Dns(d, n, seen) = self else {
+            for ((col, name), value) in cols.iter().zip(values) {
+                self.put_cached(*col, name, value?, times)?;
+            }
+            return Ok(());
+        };
+        for ((col, name), value) in cols.iter().zip(values) {
+            let value = value?;
+            match *col {
+                Col::Dns(f) if put_dns_usual(d, f, value) => {}
+                Col::Time => {
+                    d.time = time::parse_export_time_cached(value, times).ok_or_else(|| bad_time(value))?;
+                    *seen = true;
+                }
+                Col::Dns(f) => d.set(f, value).map_err(assign_error)?,
+                _ => put_extra(&mut d.extra, n, name, value),
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the row: drops stale `Extra` entries and checks the time was given.
     pub fn finish(self, time_column: &'static str) -> Result<(), RecordError> {
         let (extra, n, seen) = match self {
