@@ -370,8 +370,11 @@ mod tests {
         }
     }
 
+    /// A line's length, fields and newline.
+    type Plain = (usize, Vec<(usize, usize)>, usize);
+
     /// `plain_line` as the straightforward code reads it.
-    fn plain_line_naive(chunk: &[u8]) -> Option<(usize, Vec<(usize, usize)>, usize)> {
+    fn plain_line_naive(chunk: &[u8]) -> Option<Plain> {
         let nl = chunk.iter().position(|&b| b == b'\n')?;
         let line = &chunk[..nl];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
