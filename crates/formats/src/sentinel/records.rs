@@ -189,15 +189,14 @@ impl Records {
 fn plain_line(chunk: &[u8], fields: &mut Vec<(usize, usize)>) -> Option<(usize, usize)> {
     fields.clear();
     let mut start = 0;
-    let mut words = chunk.chunks_exact(8);
-    for (i, w) in (&mut words).enumerate() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(w);
-        if let ControlFlow::Break(found) = scan_word(u64::from_le_bytes(bytes), i * 8, chunk, &mut start, fields) {
+    let mut base = 0;
+    while let Some(&bytes) = chunk.get(base..).and_then(|r| r.first_chunk::<8>()) {
+        if let ControlFlow::Break(found) = scan_word(u64::from_le_bytes(bytes), base, chunk, &mut start, fields) {
             return found;
         }
+        base += 8;
     }
-    let rest = words.remainder();
+    let rest = &chunk[base..];
     let mut bytes = [0u8; 8];
     bytes[..rest.len()].copy_from_slice(rest);
     match scan_word(u64::from_le_bytes(bytes), chunk.len() - rest.len(), chunk, &mut start, fields) {
