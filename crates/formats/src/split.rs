@@ -7,7 +7,7 @@
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// High bit set exactly in the bytes of `word` equal to the byte repeated in `pattern`.
-fn matches(word: u64, pattern: u64) -> u64 {
+pub(crate) fn matches(word: u64, pattern: u64) -> u64 {
     let v = word ^ pattern;
     !(((v & LOW7) + LOW7) | v | LOW7)
 }

@@ -16,10 +16,11 @@
 //! reject at the line where it starts, instead of buffering the rest of a multi-GB file.
 
 use super::records::{Records, Runaway};
+use super::time::TimeCache;
 use super::{strip_zone_suffix, Col, Row, Table};
 use crate::registry::FormatSpec;
 use crate::{EventReader, InputError, ReadOptions, RecordError, Rejects, Source};
-use event::{DayCache, Event};
+use event::Event;
 use std::io;
 use std::sync::Arc;
 
@@ -61,8 +62,8 @@ struct Reader {
     cols: Vec<(Col, Box<str>)>,
     source: Arc<str>,
     max: usize,
-    /// The day number of the last ISO 8601 date read.
-    days: DayCache,
+    /// The last time read.
+    days: TimeCache,
 }
 
 fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, InputError> {
@@ -104,7 +105,7 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         cols,
         source: source.name,
         max: opts.max_record,
-        days: DayCache::default(),
+        days: TimeCache::default(),
     }))
 }
 
@@ -120,10 +121,10 @@ impl Reader {
         // end on character boundaries (else bytes of one character were split by a delimiter).
         let all = std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?;
         let mut row = Row::begin(out, self.table, NAME);
-        for (i, (col, name)) in self.cols.iter().enumerate() {
-            let value = self.rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8)?;
-            row.put_cached(*col, name, value, &mut self.days)?;
-        }
+        let rec = &self.rec;
+        let values =
+            (0..self.cols.len()).map(|i| rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8));
+        row.put_all(&self.cols, values, &mut self.days)?;
         row.finish(self.time_column)
     }
 }

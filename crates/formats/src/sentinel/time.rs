@@ -15,11 +15,87 @@ use event::{month_from_name, parse_time, DayCache, Timestamp};
 
 /// Parses one exported time value as UTC. `None` when it is none of the forms above.
 pub fn parse_export_time(v: &str) -> Option<Timestamp> {
-    parse_export_time_cached(v, &mut DayCache::default())
+    parse_export_time_cached(v, &mut TimeCache::default())
 }
 
-/// [`parse_export_time`], reusing the day of the last ISO 8601 date when it is the same.
-pub fn parse_export_time_cached(v: &str, days: &mut DayCache) -> Option<Timestamp> {
+/// What [`parse_export_time_cached`] remembers from one value to the next: the day of the last
+/// ISO 8601 date, and the last ISO 8601 second (`YYYY-MM-DDTHH:MM:SS`, the bytes before the
+/// fraction, which consecutive rows mostly share) with its time.
+#[derive(Debug, Default)]
+pub struct TimeCache {
+    days: DayCache,
+    second: Option<([u8; 19], Timestamp)>,
+}
+
+/// [`parse_export_time`], answering an ISO 8601 UTC time in the same second as the last one from
+/// its fraction alone, and reusing the day of the last ISO 8601 date when it is the same.
+pub fn parse_export_time_cached(v: &str, cache: &mut TimeCache) -> Option<Timestamp> {
+    if let Some(t) = same_second(v.as_bytes(), cache) {
+        return Some(t);
+    }
+    let t = parse_export_time_general(v, &mut cache.days)?;
+    remember_second(v.as_bytes(), t, cache);
+    Some(t)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, then nothing, `Z`, or a fraction (`.` or `,` and digits) and optionally
+/// `Z`: the value's first 19 bytes and its nanoseconds. `None` for anything else (an offset,
+/// spaces, …), which only the general path reads.
+fn utc_second(b: &[u8]) -> Option<(&[u8; 19], i64)> {
+    let (key, rest) = b.split_first_chunk::<19>()?;
+    let rest = rest.strip_suffix(b"Z").or_else(|| rest.strip_suffix(b"z")).unwrap_or(rest);
+    let nanos = match rest {
+        [] => 0,
+        [b'.' | b',', digits @ ..] if !digits.is_empty() => {
+            let mut nanos = 0i64;
+            for i in 0..9 {
+                let d = match digits.get(i) {
+                    Some(c) if c.is_ascii_digit() => i64::from(c - b'0'),
+                    Some(_) => return None,
+                    None => 0,
+                };
+                nanos = nanos * 10 + d;
+            }
+            if !digits.iter().skip(9).all(u8::is_ascii_digit) {
+                return None;
+            }
+            nanos
+        }
+        _ => return None,
+    };
+    Some((key, nanos))
+}
+
+/// The time of `b` when it is an ISO 8601 UTC time in the second [`remember_second`] kept.
+fn same_second(b: &[u8], cache: &TimeCache) -> Option<Timestamp> {
+    let (key, base) = cache.second.as_ref()?;
+    if !b.starts_with(key) {
+        return None;
+    }
+    let (_, nanos) = utc_second(b)?;
+    base.0.checked_add(nanos).map(Timestamp)
+}
+
+/// After the general path read `b` as `t`: keeps `t`'s whole second when `b` is an ISO 8601 UTC
+/// time, whose second then is exactly `t` less the fraction (no offset, no rounding).
+fn remember_second(b: &[u8], t: Timestamp, cache: &mut TimeCache) {
+    if let Some((key, nanos)) = utc_second(b).filter(|(key, _)| is_iso_second(key)) {
+        cache.second = Some((*key, Timestamp(t.0 - nanos)));
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (`T`, `t` or a space between date and time), digits where digits go.
+fn is_iso_second(key: &[u8; 19]) -> bool {
+    key.iter().enumerate().all(|(i, &c)| match i {
+        4 | 7 => c == b'-',
+        10 => matches!(c, b'T' | b't' | b' '),
+        13 | 16 => c == b':',
+        _ => c.is_ascii_digit(),
+    })
+}
+
+/// [`parse_export_time`] without the second cache.
+fn parse_export_time_general(v: &str, days: &mut DayCache) -> Option<Timestamp> {
     let v = v.trim();
     let b = v.as_bytes();
     if b.len() >= 19 && b[4] == b'-' {
@@ -153,5 +229,52 @@ mod tests {
         assert_eq!(t("11/27/2026, 1:14:15 XM"), "none");
         assert_eq!(t("yesterday"), "none");
         assert_eq!(t(""), "none");
+    }
+
+    /// Values read with the second cache warmed by each of `warm`, against the general path.
+    #[test]
+    fn the_second_cache_gives_the_general_answers() {
+        let warm = [
+            "2026-11-27T13:14:15.1234567Z",
+            "2026-11-27T13:14:15Z",
+            "2026-11-27 13:14:15,5",
+            "2026-11-27T13:14:15.9+02:00",
+            "1795785255         ",
+            "11/27/2026, 1:14:15.123 PM",
+            "1969-12-31T23:59:59.5Z",
+        ];
+        let values = [
+            "2026-11-27T13:14:15.1234567Z",
+            "2026-11-27T13:14:15.123456789123Z",
+            "2026-11-27T13:14:15.000000001z",
+            "2026-11-27T13:14:15Z",
+            "2026-11-27T13:14:15",
+            "2026-11-27T13:14:15.",
+            "2026-11-27T13:14:15.Z",
+            "2026-11-27T13:14:15.5 Z",
+            "2026-11-27T13:14:15.5 ",
+            "2026-11-27T13:14:15.5x",
+            "2026-11-27T13:14:15,25",
+            "2026-11-27T13:14:15.25+01:00",
+            "2026-11-27T13:14:15.25-0130",
+            "2026-11-27 13:14:15,5",
+            "2026-11-27T13:14:16.5Z",
+            " 2026-11-27T13:14:15.5Z",
+            "1795785255         ",
+            "1795785255         .5Z",
+            "1969-12-31T23:59:59.5Z",
+            "1969-12-31T23:59:59.25",
+            "",
+        ];
+        for w in warm {
+            for v in values {
+                let mut cache = TimeCache::default();
+                let warmed = parse_export_time_cached(w, &mut cache);
+                assert_eq!(warmed, parse_export_time(w), "{w}");
+                let got = parse_export_time_cached(v, &mut cache);
+                let want = parse_export_time_general(v, &mut DayCache::default());
+                assert_eq!(got, want, "{v:?} after {w:?}");
+            }
+        }
     }
 }
