@@ -10,6 +10,7 @@ mod ecs;
 pub mod ecs_process;
 mod error;
 pub mod input;
+mod ipaddr;
 pub mod json;
 mod jsonstream;
 mod jsonwalk;

@@ -28,9 +28,10 @@
 //! (no rule use; keeping them costs two allocations each and halves throughput).
 
 use crate::dnsutil;
+use crate::ipaddr::parse_ip;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
 use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
-use event::{parse_ip, parse_time, DnsEvent, DnsKind, Event, Extra, QType, Rcode, Timestamp};
+use event::{parse_time, DnsEvent, DnsKind, Event, Extra, QType, Rcode, Timestamp};
 use std::io;
 
 pub static SPEC: FormatSpec =
@@ -83,6 +84,7 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
         hdr: Header::default(),
         scratch: String::new(),
         seps: Vec::new(),
+        seconds: Seconds::default(),
         path: String::new(),
         ignored: 0,
     }))
@@ -139,6 +141,8 @@ struct Header {
     empty: String,
     unset: String,
     cols: Vec<(Col, Box<str>)>,
+    /// The indices of the columns that are not [`Col::Skip`], in order: the only ones a row reads.
+    used: Vec<usize>,
     /// The block is a dns.log (its fields include `query`).
     is_dns: bool,
 }
@@ -151,6 +155,7 @@ impl Default for Header {
             empty: "(empty)".into(),
             unset: "-".into(),
             cols: Vec::new(),
+            used: Vec::new(),
             is_dns: true,
         };
         h.set_fields(DEFAULT_FIELDS.iter().copied());
@@ -161,6 +166,7 @@ impl Default for Header {
 impl Header {
     fn set_fields<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
         self.cols = names.map(|n| (col_of(n), n.into())).collect();
+        self.used = (0..self.cols.len()).filter(|&i| self.cols[i].0 != Col::Skip).collect();
         self.is_dns = self.cols.iter().any(|(c, _)| *c == Col::Query);
     }
 
@@ -240,7 +246,8 @@ struct Fields;
 impl Fields {
     fn count(line: &str, sep: &str) -> usize {
         match sep.as_bytes() {
-            [b] => memchr::memchr_iter(*b, line.as_bytes()).count() + 1,
+            // A plain loop: set values are short, `memchr`'s set-up would cost more.
+            [b] => line.bytes().filter(|c| c == b).count() + 1,
             s => memchr::memmem::find_iter(line.as_bytes(), s).count() + 1,
         }
     }
@@ -253,16 +260,17 @@ pub struct ZeekReader {
     scratch: String,
     /// Separator offsets of the current row.
     seps: Vec<usize>,
+    seconds: Seconds,
     path: String,
     ignored: u64,
 }
 
 impl EventReader for ZeekReader {
     fn read(&mut self, out: &mut Event, rejects: &mut Rejects) -> io::Result<bool> {
-        let ZeekReader { lines, server, hdr, scratch, seps, path, ignored } = self;
+        let ZeekReader { lines, server, hdr, scratch, seps, seconds, path, ignored } = self;
         loop {
             let Some(line) = lines.next_line(rejects)? else { return Ok(false) };
-            let res = if line.trim().is_empty() {
+            let res = if blank(line) {
                 continue;
             } else if line.starts_with('#') {
                 hdr.apply(line).map(|()| false)
@@ -278,7 +286,7 @@ impl EventReader for ZeekReader {
                 *ignored += 1;
                 continue;
             } else {
-                tsv_row(line, hdr, seps, scratch, out).map(|()| true)
+                tsv_row(line, hdr, seps, seconds, scratch, out).map(|()| true)
             };
             match res {
                 Ok(true) => {
@@ -374,6 +382,7 @@ fn tsv_row(
     line: &str,
     hdr: &Header,
     seps: &mut Vec<usize>,
+    seconds: &mut Seconds,
     scratch: &mut String,
     out: &mut Event,
 ) -> Result<(), RecordError> {
@@ -396,15 +405,12 @@ fn tsv_row(
     d.kind = DnsKind::Query;
     let mut st = State::default();
     let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
-    let mut start = 0;
-    for (i, (col, name)) in hdr.cols.iter().enumerate() {
+    for &i in &hdr.used {
+        let (col, name) = &hdr.cols[i];
+        // `seps` holds one separator fewer than there are columns (checked above).
+        let start = i.checked_sub(1).map_or(0, |p| seps[p] + hdr.sep.len());
         let end = seps.get(i).copied().unwrap_or(line.len());
-        let field = start..end;
-        start = end + hdr.sep.len();
-        if *col == Col::Skip {
-            continue;
-        }
-        let raw = &line[field];
+        let raw = &line[start..end];
         if same(raw.as_bytes(), unset) {
             continue;
         }
@@ -432,18 +438,85 @@ fn tsv_row(
             d.extra.truncate(kept);
             return Err(bad("value", raw));
         }
+        if *col == Col::Ts {
+            if let Some(t) = seconds.get(v.as_bytes()) {
+                (d.time, st.saw_ts) = (t, true);
+                continue;
+            }
+        }
         if let Err(e) = apply(d, &mut st, *col, v) {
             d.extra.truncate(kept);
             return Err(e);
+        }
+        if *col == Col::Ts {
+            seconds.put(v.as_bytes());
         }
     }
     d.extra.truncate(kept);
     st.finish(d)
 }
 
-/// Byte-slice equality with the length test first (most fields differ in length from `-`).
+/// The whole seconds of the last epoch `ts` read (`1795737600` of `1795737600.009002`) and their
+/// time: the rows of one second then only read the fraction. What `Timestamp::from_epoch_str`
+/// gives for `SECONDS.FRACTION` (1 to 12 digits, then 1 to 9).
+#[derive(Default)]
+struct Seconds {
+    digits: [u8; 12],
+    len: usize,
+    nanos: i64,
+}
+
+const FRACTION_SCALE: [i64; 10] =
+    [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+impl Seconds {
+    /// The time of `v` if its seconds are the cached ones.
+    fn get(&self, v: &[u8]) -> Option<Timestamp> {
+        let n = self.len;
+        if n == 0 || v.get(n) != Some(&b'.') || v[..n] != self.digits[..n] {
+            return None;
+        }
+        let frac = &v[n + 1..];
+        if !(1..=9).contains(&frac.len()) {
+            return None;
+        }
+        let mut nanos = 0i64;
+        for &c in frac {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            nanos = nanos * 10 + i64::from(d);
+        }
+        self.nanos.checked_add(nanos * FRACTION_SCALE[frac.len()]).map(Timestamp)
+    }
+
+    /// Caches the seconds of `v` if it starts with 1 to 12 digits and a dot.
+    fn put(&mut self, v: &[u8]) {
+        let n = v.iter().take(13).take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=12).contains(&n) || v.get(n) != Some(&b'.') {
+            return;
+        }
+        let secs = v[..n].iter().fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
+        if let Some(nanos) = secs.checked_mul(event::NANOS_PER_SEC) {
+            self.digits[..n].copy_from_slice(&v[..n]);
+            (self.len, self.nanos) = (n, nanos);
+        }
+    }
+}
+
+/// Byte-slice equality with the length test first (most fields differ in length from `-`), then
+/// the first byte (no `memcmp` call for the one-byte fields that are not `-`).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a == b
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
+/// `line.trim().is_empty()`, answered from the first byte when it is visible ASCII (a row).
+fn blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => false,
+        _ => line.trim().is_empty(),
+    }
 }
 
 /// The offsets of every separator in `line` (non-overlapping, left to right) into `out`; whether
@@ -501,4 +574,50 @@ fn json_row(line: &str, path: &mut String, scratch: &mut String, out: &mut Event
         return Ok(false);
     }
     st.finish(d).map(|()| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_seconds_give_what_from_epoch_str_gives() {
+        let stamps = [
+            "1795737600.009002",
+            "1795737600.5",
+            "1795737600.123456789",
+            "1795737600.1234567891",
+            "1795737600.",
+            "1795737600.x",
+            "1795737600",
+            "1795737601.000001",
+            "17957376010.1",
+            "179573760.1",
+            "0.1",
+            "0.999999999",
+            "9223372036.854775807",
+            "9223372036.854775808",
+            "9223372036.9",
+            "9223372037.0",
+            "999999999999.5",
+            "1000000000000.5",
+            "-1.5",
+            "+1.5",
+            "2026-11-27T13:14:15Z",
+        ];
+        let mut seconds = Seconds::default();
+        for _ in 0..2 {
+            for a in stamps {
+                seconds.put(a.as_bytes());
+                for b in stamps {
+                    if let Some(t) = seconds.get(b.as_bytes()) {
+                        assert_eq!(Some(t), Timestamp::from_epoch_str(b), "{b} after {a}");
+                    }
+                }
+            }
+        }
+        seconds.put(b"1795737600.1");
+        assert_eq!(seconds.get(b"1795737600.25"), Timestamp::from_epoch_str("1795737600.25"));
+        assert!(seconds.get(b"1795737600.25").is_some());
+    }
 }

@@ -2,9 +2,10 @@
 //! [(QNAME)]: [view V: ]` prefix, then a `query:` line (queries category) or a zone-transfer
 //! line (xfer-out and security categories).
 
+use crate::ipaddr::parse_ip;
 use crate::split::{find_byte, find_either};
 use crate::RecordError;
-use event::{parse_ip, DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
+use event::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 
 /// What a message turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -179,8 +180,7 @@ fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEve
     if flags.is_empty() {
         return Err(RecordError::Truncated(what));
     }
-    let flag = |b: u8| matches!(b, b'S' | b'E' | b'T' | b'D' | b'C' | b'V' | b'K' | b'(' | b')' | b'0'..=b'9');
-    if !flags.starts_with(['+', '-']) || !flags.bytes().skip(1).all(flag) {
+    if !flags_ok(flags) {
         return Err(malformed("query flags", flags));
     }
     ev.transport = Some(if flags.bytes().any(|b| b == b'T') { Transport::Tcp } else { Transport::Udp });
@@ -194,15 +194,21 @@ fn flags_and_server(flags: &str, rest: &str, what: &'static str, ev: &mut DnsEve
     Ok(())
 }
 
+/// Non-empty flags as BIND writes them: `+` or `-`, then letters, digits and parentheses.
+fn flags_ok(flags: &str) -> bool {
+    let flag = |b: &u8| matches!(b, b'S' | b'E' | b'T' | b'D' | b'C' | b'V' | b'K' | b'(' | b')' | b'0'..=b'9');
+    matches!(flags.as_bytes(), [b'+' | b'-', rest @ ..] if rest.iter().all(flag))
+}
+
 /// The text up to the next space, and the text after it.
-fn word(s: &str) -> (&str, &str) {
+pub(super) fn word(s: &str) -> (&str, &str) {
     match find_byte(s.as_bytes(), b' ') {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     }
 }
 
-fn qclass(s: &str) -> Option<u16> {
+pub(super) fn qclass(s: &str) -> Option<u16> {
     match s {
         "IN" => Some(1),
         "CH" | "CHAOS" => Some(3),

@@ -36,12 +36,13 @@
 //! a client message), a client line without any time, a bad time stamp, and any client line whose
 //! prefix or query/transfer part is malformed or truncated.
 
+mod fast;
 mod header;
 mod message;
 
 use crate::localtime::LocalZone;
 use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
-use event::{Event, Timestamp};
+use event::{DnsEvent, Event, Timestamp};
 use header::TimeCtx;
 use message::Outcome;
 use std::io;
@@ -118,6 +119,15 @@ fn step(line: &str, time: &mut TimeCtx, server: &str, out: &mut Event) -> Step {
     };
     if !client || h.category.is_some_and(|c| !CATEGORIES.contains(&c)) {
         return Step::Skip;
+    }
+    if let Some(q) = fast::query(h.msg) {
+        if !matches!(out, Event::Dns(_)) {
+            *out = Event::Dns(DnsEvent::default());
+        }
+        if let Event::Dns(ev) = out {
+            q.write(ev, t, h.host.unwrap_or(server), SPEC.name);
+            return Step::Event;
+        }
     }
     let debug = h.severity.is_some_and(|s| s.starts_with("debug"));
     let ev = dns_slot(out);

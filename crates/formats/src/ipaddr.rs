@@ -1,0 +1,270 @@
+//! IP addresses as logs write them, the plain forms first: a dotted quad or plain IPv6 hex groups
+//! are read in one tight pass; anything else (brackets, zones, embedded IPv4, spaces) goes to
+//! [`event::parse_ip`], which gives the answers. The fast readers accept exactly what std's
+//! parser accepts for those forms, with the same address (checked against it in the tests).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// [`event::parse_ip`]'s answer, faster for the plain forms.
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
+    let b = s.as_bytes();
+    if let Some(v4) = ipv4(b) {
+        return Some(IpAddr::V4(v4));
+    }
+    if let Some(v6) = ipv6(b) {
+        return Some(IpAddr::V6(v6));
+    }
+    event::parse_ip(s)
+}
+
+/// A dotted quad of decimal octets (one to three digits, no leading zero, at most 255); `None`
+/// for anything else.
+fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    ipv4_prefix(b).filter(|&(_, end)| end == b.len()).map(|(a, _)| a)
+}
+
+/// A dotted quad at the front of `b`, up to the first byte that is neither a digit nor a dot,
+/// and that offset: what [`ipv4`] gives for `b[..offset]`.
+pub(crate) fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let (a, i) = octet(b, 0)?;
+    let (o2, i) = octet(b, dot(b, i)?)?;
+    let (o3, i) = octet(b, dot(b, i)?)?;
+    let (o4, i) = octet(b, dot(b, i)?)?;
+    if b.get(i) == Some(&b'.') {
+        return None;
+    }
+    Some((Ipv4Addr::from(a << 24 | o2 << 16 | o3 << 8 | o4), i))
+}
+
+/// The offset after the dot at `i`.
+fn dot(b: &[u8], i: usize) -> Option<usize> {
+    (b.get(i) == Some(&b'.')).then_some(i + 1)
+}
+
+/// The digit at `i`, if there is one.
+fn digit(b: &[u8], i: usize) -> Option<u32> {
+    let d = b.get(i)?.wrapping_sub(b'0');
+    (d <= 9).then_some(u32::from(d))
+}
+
+/// One octet at `i` (one to three digits, no leading zero, at most 255, not followed by a digit)
+/// and the offset after it.
+fn octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
+    let d0 = digit(b, i)?;
+    let Some(d1) = digit(b, i + 1) else { return Some((d0, i + 1)) };
+    if d0 == 0 {
+        return None;
+    }
+    let Some(d2) = digit(b, i + 2) else { return Some((d0 * 10 + d1, i + 2)) };
+    let v = d0 * 100 + d1 * 10 + d2;
+    (v <= 255 && digit(b, i + 3).is_none()).then_some((v, i + 3))
+}
+
+/// Plain IPv6: up to eight groups of one to four hex digits split by `:`, at most one `::`
+/// standing for one or more zero groups; `None` for anything else (also for forms std accepts
+/// that are left to it: embedded IPv4, zones, brackets).
+fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
+    if b.len() < 2 || b.len() > 39 {
+        return None;
+    }
+    let mut groups = [0u16; 8];
+    let mut n = 0; // groups read
+    let mut gap: Option<usize> = None; // where `::` is, in groups
+    let mut i = 0;
+    if b[0] == b':' {
+        if b[1] != b':' {
+            return None;
+        }
+        gap = Some(0);
+        i = 2;
+        if i == b.len() {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    loop {
+        // One group.
+        let mut v = 0u32;
+        let start = i;
+        while i < b.len() && i - start < 4 {
+            let d = match b[i] {
+                c @ b'0'..=b'9' => c - b'0',
+                c @ b'a'..=b'f' => c - b'a' + 10,
+                c @ b'A'..=b'F' => c - b'A' + 10,
+                _ => break,
+            };
+            v = v << 4 | u32::from(d);
+            i += 1;
+        }
+        if i == start || n == 8 {
+            return None;
+        }
+        groups[n] = v as u16;
+        n += 1;
+        if i == b.len() {
+            break;
+        }
+        if b[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if i < b.len() && b[i] == b':' {
+            if gap.is_some() {
+                return None;
+            }
+            gap = Some(n);
+            i += 1;
+            if i == b.len() {
+                break;
+            }
+        } else if i == b.len() {
+            return None;
+        }
+    }
+    match gap {
+        None if n == 8 => Some(Ipv6Addr::from(groups)),
+        Some(at) if n < 8 => {
+            let mut out = [0u16; 8];
+            out[..at].copy_from_slice(&groups[..at]);
+            out[8 - (n - at)..].copy_from_slice(&groups[at..n]);
+            Some(Ipv6Addr::from(out))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast readers never disagree with `event::parse_ip` (std): same answer when they answer.
+    fn check(s: &str) {
+        let want = event::parse_ip(s);
+        assert_eq!(parse_ip(s), want, "{s:?}");
+        if let Some(v4) = ipv4(s.as_bytes()) {
+            assert_eq!(Some(IpAddr::V4(v4)), want, "{s:?}");
+        }
+        // The prefix reader: the address of the digits and dots in front, when they are one.
+        let b = s.as_bytes();
+        let end = b.iter().position(|c| !c.is_ascii_digit() && *c != b'.').unwrap_or(b.len());
+        let want_prefix = match event::parse_ip(&s[..end]) {
+            Some(IpAddr::V4(a)) => Some((a, end)),
+            _ => None,
+        };
+        assert_eq!(ipv4_prefix(b), want_prefix, "{s:?}");
+        if let Some(v6) = ipv6(s.as_bytes()) {
+            assert_eq!(Some(IpAddr::V6(v6)), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn plain_forms_are_read_fast() {
+        for s in ["10.0.2.1", "255.255.255.255", "0.0.0.0", "2001:db8:1::470", "::", "::1", "1::", "fe80::1:0:0:0"] {
+            assert!(ipv4(s.as_bytes()).is_some() || ipv6(s.as_bytes()).is_some(), "{s}");
+            check(s);
+        }
+        for s in ["1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "ABCD:ef01::", "0000:0:00:000::"] {
+            assert!(ipv6(s.as_bytes()).is_some(), "{s}");
+            check(s);
+        }
+    }
+
+    #[test]
+    fn agrees_with_std_on_edge_cases() {
+        let cases = [
+            "",
+            ".",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "0.0.0.00",
+            "256.1.1.1",
+            "1.2.3.256",
+            "1..3.4",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1.2.3.1000",
+            "1.2.3.0255",
+            "99.99.99.99",
+            "1.2.3.4 ",
+            " 1.2.3.4",
+            "1.2.3.4%x",
+            "[::1]",
+            "::ffff:1.2.3.4",
+            "::1.2.3.4",
+            "fe80::1%eth0",
+            ":",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7",
+            "12345::",
+            "1:",
+            ":1",
+            "1::2:",
+            "g::",
+            "1:2:3:4:5:6:7:8:",
+            "0x1::",
+            "+1::",
+            "1.2.3.4:5",
+            "2001:db8::7#53",
+            "10.0.2.1#5",
+            "10.0.1.53)",
+            "1.2.3.4#",
+            "1.2.3.45)",
+            "٣.1.1.1",
+            "1.2.3.\u{e9}",
+        ];
+        for c in cases {
+            check(c);
+        }
+    }
+
+    #[test]
+    fn agrees_with_std_on_random_strings() {
+        let mut seed = 1590u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let v4: &[u8] = b"0123456789..";
+        let v6: &[u8] = b"0123456789abcdefABCDEF::::.";
+        let mut s = String::new();
+        for round in 0..400_000 {
+            s.clear();
+            let alphabet = if round % 2 == 0 { v4 } else { v6 };
+            let len = next(if round % 2 == 0 { 17 } else { 42 });
+            for _ in 0..len {
+                s.push(char::from(alphabet[next(alphabet.len() as u64) as usize]));
+            }
+            check(&s);
+        }
+        // Real addresses and their one-byte mutations.
+        for _ in 0..20_000 {
+            let a: IpAddr = if next(2) == 0 {
+                Ipv4Addr::from(next(1 << 32) as u32).into()
+            } else {
+                let seg: [u16; 8] = std::array::from_fn(|_| if next(3) == 0 { 0 } else { next(1 << 16) as u16 });
+                Ipv6Addr::from(seg).into()
+            };
+            let text = a.to_string();
+            check(&text);
+            check(&text.to_uppercase());
+            let b = text.as_bytes();
+            let at = next(b.len() as u64) as usize;
+            for c in [b'0', b'1', b'9', b'f', b'.', b':', b'x'] {
+                let mut m = b.to_vec();
+                m[at] = c;
+                check(std::str::from_utf8(&m).unwrap());
+                m.insert(at, c);
+                check(std::str::from_utf8(&m).unwrap());
+                m.remove(at);
+                m.remove(at);
+                check(std::str::from_utf8(&m).unwrap());
+            }
+        }
+    }
+}
