@@ -258,7 +258,7 @@ pub struct ZeekReader {
     server: Option<String>,
     hdr: Header,
     scratch: String,
-    /// Separator offsets of the current row.
+    /// Separator offsets of the current row (the first ones: a buffer that only grows).
     seps: Vec<usize>,
     seconds: Seconds,
     path: String,
@@ -388,7 +388,8 @@ fn tsv_row(
 ) -> Result<(), RecordError> {
     // One pass over the line finds every separator (fields are then slices between them) and
     // whether there is any escape at all (they are rare: one look spares one per field).
-    let line_escaped = separators(line.as_bytes(), &hdr.sep, seps);
+    let (n, line_escaped) = separators(line.as_bytes(), &hdr.sep, seps);
+    let seps = &seps[..n];
     let got = seps.len() + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
@@ -519,20 +520,18 @@ fn blank(line: &str) -> bool {
     }
 }
 
-/// The offsets of every separator in `line` (non-overlapping, left to right) into `out`; whether
-/// the line holds a backslash.
-fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> bool {
-    match sep.as_bytes() {
-        &[c] => {
-            crate::split::byte_positions(line, c, out);
-            memchr::memchr(b'\\', line).is_some()
-        }
+/// The offsets of every separator in `line` (non-overlapping, left to right) into `out[..n]`;
+/// `n` and whether the line holds a backslash.
+fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> (usize, bool) {
+    let n = match sep.as_bytes() {
+        &[c] => crate::split::byte_positions_into(line, c, out),
         many => {
             out.clear();
             out.extend(memchr::memmem::find_iter(line, many));
-            memchr::memchr(b'\\', line).is_some()
+            out.len()
         }
-    }
+    };
+    (n, memchr::memchr(b'\\', line).is_some())
 }
 
 /// One JSON record; `Ok(false)` if it is another Zeek log's record (no DNS column at all).
