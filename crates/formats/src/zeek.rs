@@ -346,6 +346,7 @@ fn numbered(v: &str) -> &str {
 }
 
 /// Sets one column from its (unescaped) text.
+#[inline]
 fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), RecordError> {
     match col {
         Col::Ts => {
@@ -444,6 +445,10 @@ fn tsv_row(
                 (d.time, st.saw_ts) = (t, true);
                 continue;
             }
+        }
+        // The name columns are only a fallback for an unset number (as in `apply`): no call.
+        if (*col == Col::QtypeName && d.qtype.is_some()) || (*col == Col::RcodeName && d.rcode.is_some()) {
+            continue;
         }
         if let Err(e) = apply(d, &mut st, *col, v) {
             d.extra.truncate(kept);
