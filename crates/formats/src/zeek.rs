@@ -345,6 +345,16 @@ fn numbered(v: &str) -> &str {
     }
 }
 
+/// `v.parse::<u16>().ok()`, with 1 to 5 plain digits (ports, classes) read without the generic
+/// parser.
+fn parse_u16(v: &str) -> Option<u16> {
+    let b = v.as_bytes();
+    if (1..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
+        return u16::try_from(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))).ok();
+    }
+    v.parse().ok()
+}
+
 /// Sets one column from its (unescaped) text.
 #[inline]
 fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), RecordError> {
@@ -357,10 +367,10 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
         }
         Col::OrigH => d.client_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
         Col::RespH => d.server_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
-        Col::OrigP => d.client_port = Some(v.parse().map_err(|_| bad("id.orig_p", v))?),
+        Col::OrigP => d.client_port = Some(parse_u16(v).ok_or_else(|| bad("id.orig_p", v))?),
         Col::Proto => d.transport = dnsutil::transport(v),
         Col::Query => d.set_name(v),
-        Col::Qclass => d.qclass = Some(v.parse().map_err(|_| bad("qclass", v))?),
+        Col::Qclass => d.qclass = Some(parse_u16(v).ok_or_else(|| bad("qclass", v))?),
         Col::Qtype => d.qtype = Some(dnsutil::qtype("qtype", v)?),
         // Only a fallback for an unset `qtype`: not parsed when `qtype` came first (the usual order).
         Col::QtypeName if d.qtype.is_none() => st.qtype_name = Some(dnsutil::qtype("qtype_name", numbered(v))),
@@ -583,6 +593,15 @@ fn json_row(line: &str, path: &mut String, scratch: &mut String, out: &mut Event
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u16_is_str_parse() {
+        let odd = ["", "+", "+1", "-1", "-0", " 1", "1 ", "00000", "000001", "65535", "65536", "99999", "100000"];
+        let all = (0..=120_000u32).map(|n| n.to_string()).chain((0..=999u32).map(|n| format!("{n:05}")));
+        for v in all.chain(odd.iter().map(|s| s.to_string())).chain(["1a".into(), "a1".into(), "١".into()]) {
+            assert_eq!(parse_u16(&v), v.parse::<u16>().ok(), "{v:?}");
+        }
+    }
 
     #[test]
     fn cached_seconds_give_what_from_epoch_str_gives() {
