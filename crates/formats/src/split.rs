@@ -31,6 +31,37 @@ pub(crate) fn byte_positions(line: &[u8], c: u8, out: &mut Vec<usize>) {
     out.extend(chunks.remainder().iter().enumerate().filter(|(_, b)| **b == c).map(|(i, _)| base + i));
 }
 
+/// As [`byte_positions`], into `buf[..n]` (`n` returned) of a buffer that only grows (to the
+/// longest line): no capacity check per position, where a `Vec` push costs more than finding it.
+pub(crate) fn byte_positions_into(line: &[u8], c: u8, buf: &mut Vec<usize>) -> usize {
+    if buf.len() < line.len() {
+        buf.resize(line.len(), 0);
+    }
+    // At most one position per byte: `out` always has room.
+    let out = &mut buf[..line.len()];
+    let pattern = u64::from_le_bytes([c; 8]);
+    let mut chunks = line.chunks_exact(8);
+    let (mut base, mut n) = (0, 0);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mut zeros = matches(u64::from_le_bytes(word), pattern);
+        while zeros != 0 {
+            out[n] = base + zeros.trailing_zeros() as usize / 8;
+            n += 1;
+            zeros &= zeros - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == c {
+            out[n] = base + i;
+            n += 1;
+        }
+    }
+    n
+}
+
 /// The first `c` in `hay`: `memchr` for the short fields of one line (a few to a few dozen
 /// bytes), where `memchr`'s vector set-up costs more than the search (eight bytes at a time).
 pub(crate) fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
@@ -57,7 +88,7 @@ pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{byte_positions, find_byte, find_either};
+    use super::{byte_positions, byte_positions_into, find_byte, find_either};
 
     #[test]
     fn find_agrees_with_memchr() {
@@ -78,7 +109,7 @@ mod tests {
 
     #[test]
     fn agrees_with_memchr_on_every_byte_value_and_length() {
-        let mut out = Vec::new();
+        let (mut out, mut buf) = (Vec::new(), vec![7usize; 3]);
         // Every byte value next to every other (catches carries/borrows between bytes), at every
         // alignment and tail length.
         let mut line = Vec::new();
@@ -92,6 +123,9 @@ mod tests {
                     byte_positions(s, c, &mut out);
                     let want: Vec<usize> = memchr::memchr_iter(c, s).collect();
                     assert_eq!(out, want, "c={c:#x} start={start} len={}", s.len());
+                    // The reused buffer holds the last (longer or shorter) line's positions.
+                    let n = byte_positions_into(s, c, &mut buf);
+                    assert_eq!(&buf[..n], &want[..], "into: c={c:#x} start={start} len={}", s.len());
                 }
             }
         }

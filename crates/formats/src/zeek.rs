@@ -258,7 +258,7 @@ pub struct ZeekReader {
     server: Option<String>,
     hdr: Header,
     scratch: String,
-    /// Separator offsets of the current row.
+    /// Separator offsets of the current row (the first ones: a buffer that only grows).
     seps: Vec<usize>,
     seconds: Seconds,
     path: String,
@@ -345,7 +345,18 @@ fn numbered(v: &str) -> &str {
     }
 }
 
+/// `v.parse::<u16>().ok()`, with 1 to 5 plain digits (ports, classes) read without the generic
+/// parser.
+fn parse_u16(v: &str) -> Option<u16> {
+    let b = v.as_bytes();
+    if (1..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
+        return u16::try_from(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))).ok();
+    }
+    v.parse().ok()
+}
+
 /// Sets one column from its (unescaped) text.
+#[inline]
 fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), RecordError> {
     match col {
         Col::Ts => {
@@ -356,10 +367,10 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
         }
         Col::OrigH => d.client_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
         Col::RespH => d.server_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
-        Col::OrigP => d.client_port = Some(v.parse().map_err(|_| bad("id.orig_p", v))?),
+        Col::OrigP => d.client_port = Some(parse_u16(v).ok_or_else(|| bad("id.orig_p", v))?),
         Col::Proto => d.transport = dnsutil::transport(v),
         Col::Query => d.set_name(v),
-        Col::Qclass => d.qclass = Some(v.parse().map_err(|_| bad("qclass", v))?),
+        Col::Qclass => d.qclass = Some(parse_u16(v).ok_or_else(|| bad("qclass", v))?),
         Col::Qtype => d.qtype = Some(dnsutil::qtype("qtype", v)?),
         // Only a fallback for an unset `qtype`: not parsed when `qtype` came first (the usual order).
         Col::QtypeName if d.qtype.is_none() => st.qtype_name = Some(dnsutil::qtype("qtype_name", numbered(v))),
@@ -388,7 +399,8 @@ fn tsv_row(
 ) -> Result<(), RecordError> {
     // One pass over the line finds every separator (fields are then slices between them) and
     // whether there is any escape at all (they are rare: one look spares one per field).
-    let line_escaped = separators(line.as_bytes(), &hdr.sep, seps);
+    let (n, line_escaped) = separators(line.as_bytes(), &hdr.sep, seps);
+    let seps = &seps[..n];
     let got = seps.len() + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
@@ -443,6 +455,10 @@ fn tsv_row(
                 (d.time, st.saw_ts) = (t, true);
                 continue;
             }
+        }
+        // The name columns are only a fallback for an unset number (as in `apply`): no call.
+        if (*col == Col::QtypeName && d.qtype.is_some()) || (*col == Col::RcodeName && d.rcode.is_some()) {
+            continue;
         }
         if let Err(e) = apply(d, &mut st, *col, v) {
             d.extra.truncate(kept);
@@ -519,20 +535,18 @@ fn blank(line: &str) -> bool {
     }
 }
 
-/// The offsets of every separator in `line` (non-overlapping, left to right) into `out`; whether
-/// the line holds a backslash.
-fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> bool {
-    match sep.as_bytes() {
-        &[c] => {
-            crate::split::byte_positions(line, c, out);
-            memchr::memchr(b'\\', line).is_some()
-        }
+/// The offsets of every separator in `line` (non-overlapping, left to right) into `out[..n]`;
+/// `n` and whether the line holds a backslash.
+fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> (usize, bool) {
+    let n = match sep.as_bytes() {
+        &[c] => crate::split::byte_positions_into(line, c, out),
         many => {
             out.clear();
             out.extend(memchr::memmem::find_iter(line, many));
-            memchr::memchr(b'\\', line).is_some()
+            out.len()
         }
-    }
+    };
+    (n, memchr::memchr(b'\\', line).is_some())
 }
 
 /// One JSON record; `Ok(false)` if it is another Zeek log's record (no DNS column at all).
@@ -579,6 +593,15 @@ fn json_row(line: &str, path: &mut String, scratch: &mut String, out: &mut Event
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u16_is_str_parse() {
+        let odd = ["", "+", "+1", "-1", "-0", " 1", "1 ", "00000", "000001", "65535", "65536", "99999", "100000"];
+        let all = (0..=120_000u32).map(|n| n.to_string()).chain((0..=999u32).map(|n| format!("{n:05}")));
+        for v in all.chain(odd.iter().map(|s| s.to_string())).chain(["1a".into(), "a1".into(), "١".into()]) {
+            assert_eq!(parse_u16(&v), v.parse::<u16>().ok(), "{v:?}");
+        }
+    }
 
     #[test]
     fn cached_seconds_give_what_from_epoch_str_gives() {
