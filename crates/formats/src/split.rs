@@ -64,11 +64,13 @@ pub(crate) fn byte_positions_into(line: &[u8], c: u8, buf: &mut Vec<usize>) -> u
 
 /// The first `c` in `hay`: `memchr` for the short fields of one line (a few to a few dozen
 /// bytes), where `memchr`'s vector set-up costs more than the search (eight bytes at a time).
+#[inline]
 pub(crate) fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
     find_either(hay, c, c)
 }
 
 /// The first `a` or `b` in `hay` (`memchr2`, for short fields as [`find_byte`]).
+#[inline]
 pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
     let (pa, pb) = (u64::from_le_bytes([a; 8]), u64::from_le_bytes([b; 8]));
     let mut chunks = hay.chunks_exact(8);

@@ -25,6 +25,7 @@ pub struct Query<'a> {
 }
 
 /// Reads a message starting with `client ` if it is a query line of the usual shape.
+#[inline]
 pub fn query(msg: &str) -> Option<Query<'_>> {
     let mut s = msg.strip_prefix("client ")?;
     if s.starts_with('@') {
@@ -146,6 +147,7 @@ impl Query<'_> {
     /// Fills `ev` (any previous event: every field is written) with this query read at `time` by
     /// `server`. The last event's allocations are reused: its `Flags` extra is overwritten in
     /// place, its view's string refilled.
+    #[inline]
     pub fn write(&self, ev: &mut DnsEvent, time: Timestamp, server_name: &str, format: &'static str) {
         // Destructured so that a new field cannot be forgotten here.
         let DnsEvent {

@@ -47,6 +47,7 @@ fn token(s: &str) -> (&str, &str) {
     }
 }
 
+#[inline]
 pub fn parse<'a>(line: &'a str, ctx: &mut TimeCtx) -> Result<Header<'a>, RecordError> {
     let mut h = Header { msg: line, ..Header::default() };
     let mut s = line;
