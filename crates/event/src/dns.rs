@@ -110,6 +110,13 @@ impl DnsEvent {
     /// Resets every field to its default, keeping the allocations of `server`, `name` and `extra`
     /// (field by field: rebuilding the whole struct costs a copy of it per event).
     pub fn reset(&mut self) {
+        self.reset_but_extra();
+        self.extra.clear();
+    }
+
+    /// [`DnsEvent::reset`] but for `extra`, left as it is: for readers that overwrite its entries
+    /// in place row after row.
+    pub fn reset_but_extra(&mut self) {
         // Destructured so that a new field cannot be forgotten here.
         let DnsEvent {
             time,
@@ -129,7 +136,7 @@ impl DnsEvent {
             transfer_bytes,
             view,
             source_format,
-            extra,
+            extra: _,
         } = self;
         *time = Timestamp::default();
         *kind = DnsKind::default();
@@ -148,7 +155,6 @@ impl DnsEvent {
         *transfer_bytes = None;
         *view = None;
         *source_format = "";
-        extra.clear();
     }
 
     /// Sets `name` from a query name, dropping one trailing dot (the root `.` stays `.`).

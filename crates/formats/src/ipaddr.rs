@@ -37,11 +37,13 @@ pub(crate) fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
 }
 
 /// The offset after the dot at `i`.
+#[inline(always)]
 fn dot(b: &[u8], i: usize) -> Option<usize> {
     (b.get(i) == Some(&b'.')).then_some(i + 1)
 }
 
 /// The digit at `i`, if there is one.
+#[inline(always)]
 fn digit(b: &[u8], i: usize) -> Option<u32> {
     let d = b.get(i)?.wrapping_sub(b'0');
     (d <= 9).then_some(u32::from(d))
@@ -49,6 +51,7 @@ fn digit(b: &[u8], i: usize) -> Option<u32> {
 
 /// One octet at `i` (one to three digits, no leading zero, at most 255, not followed by a digit)
 /// and the offset after it.
+#[inline(always)]
 fn octet(b: &[u8], i: usize) -> Option<(u32, usize)> {
     let d0 = digit(b, i)?;
     let Some(d1) = digit(b, i + 1) else { return Some((d0, i + 1)) };

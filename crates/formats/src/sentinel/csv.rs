@@ -17,7 +17,7 @@
 
 use super::records::{Records, Runaway};
 use super::time::TimeCache;
-use super::{strip_zone_suffix, Col, Row, Table};
+use super::{strip_zone_suffix, Col, DnsPlan, Row, Table};
 use crate::registry::FormatSpec;
 use crate::{EventReader, InputError, ReadOptions, RecordError, Rejects, Source};
 use event::Event;
@@ -60,6 +60,8 @@ struct Reader {
     table: Table,
     time_column: &'static str,
     cols: Vec<(Col, Box<str>)>,
+    /// For DnsEvents headers of the usual columns only: where they are.
+    plan: Option<DnsPlan>,
     source: Arc<str>,
     max: usize,
     /// The last time read.
@@ -97,12 +99,14 @@ fn open(source: Source, opts: &ReadOptions) -> Result<Box<dyn EventReader>, Inpu
     let time_column = table
         .time_column(names.iter().map(String::as_str))
         .ok_or_else(|| err(format!("{} export without a time column (TimeGenerated/Timestamp)", table.name())))?;
-    let cols = names.into_iter().map(|n| (table.column(&n, time_column), n.into_boxed_str())).collect();
+    let cols: Vec<_> = names.into_iter().map(|n| (table.column(&n, time_column), n.into_boxed_str())).collect();
+    let plan = if table == Table::DnsEvents { DnsPlan::new(&cols) } else { None };
     Ok(Box::new(Reader {
         rec,
         table,
         time_column,
         cols,
+        plan,
         source: source.name,
         max: opts.max_record,
         days: TimeCache::default(),
@@ -120,11 +124,15 @@ impl Reader {
         // One UTF-8 check for the whole record; a field is then a sub-slice, which must start and
         // end on character boundaries (else bytes of one character were split by a delimiter).
         let all = std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?;
+        let fields = self.rec.fields();
+        if let Some(plan) = &self.plan {
+            let mut row = Row::begin(out, self.table, NAME);
+            if row.put_usual(plan, all, fields, &mut self.days) {
+                return row.finish(self.time_column);
+            }
+        }
         let mut row = Row::begin(out, self.table, NAME);
-        let rec = &self.rec;
-        let values =
-            (0..self.cols.len()).map(|i| rec.range(i).and_then(|(a, b)| all.get(a..b)).ok_or(RecordError::NotUtf8));
-        row.put_all(&self.cols, values, &mut self.days)?;
+        row.put_all(&self.cols, all, fields, &mut self.days)?;
         row.finish(self.time_column)
     }
 }

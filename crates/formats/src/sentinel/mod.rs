@@ -19,7 +19,7 @@ pub mod json;
 mod records;
 pub mod time;
 
-use crate::{dns_slot, process_slot, RecordError};
+use crate::{process_slot, RecordError};
 use event::{AssignError, DnsEvent, DnsField, Event, Extra, ProcessEvent, ProcessField, QType, Rcode};
 
 /// Which of the seed's tables a file holds.
@@ -97,10 +97,10 @@ pub enum Row<'a> {
     Process(&'a mut ProcessEvent, usize, bool),
 }
 
-fn reuse_extra(out: &mut Event, dns: bool) -> Extra {
+/// The `Extra` of `out` when it is a process event, to be overwritten in place.
+fn reuse_extra(out: &mut Event) -> Extra {
     match out {
-        Event::Dns(d) if dns => std::mem::take(&mut d.extra),
-        Event::Process(p) if !dns => std::mem::take(&mut p.extra),
+        Event::Process(p) => std::mem::take(&mut p.extra),
         _ => Extra::default(),
     }
 }
@@ -110,14 +110,18 @@ impl<'a> Row<'a> {
     pub fn begin(out: &'a mut Event, table: Table, format: &'static str) -> Row<'a> {
         match table {
             Table::DnsEvents => {
-                let extra = reuse_extra(out, true);
-                let d = dns_slot(out);
-                d.extra = extra;
+                // Reset in place, `extra` untouched, when `out` is a DNS event already (every row
+                // but the first): taking `extra` out and back costs more than the reset.
+                if !matches!(out, Event::Dns(_)) {
+                    *out = Event::Dns(DnsEvent::default());
+                }
+                let Event::Dns(d) = out else { unreachable!() };
+                d.reset_but_extra();
                 d.source_format = format;
                 Row::Dns(d, 0, false)
             }
             Table::DeviceProcessEvents => {
-                let extra = reuse_extra(out, false);
+                let extra = reuse_extra(out);
                 let p = process_slot(out);
                 p.extra = extra;
                 p.source_format = format;
@@ -161,34 +165,67 @@ impl<'a> Row<'a> {
         Ok(())
     }
 
-    /// [`Row::put_cached`] for every column of a record in turn (`values` in the order of `cols`),
-    /// stopping at the first error. DnsEvents rows are filled without dispatching on the row for
-    /// each column.
-    pub fn put_all<'v>(
+    /// [`Row::put_cached`] for every column of a record in turn: column `i`'s value is
+    /// `all[fields[i].0..fields[i].1]` (a range not on character boundaries is
+    /// [`RecordError::NotUtf8`]), stopping at the first error. DnsEvents rows are filled in one
+    /// loop over the ranges, without dispatching on the row for each column.
+    pub fn put_all(
         &mut self,
         cols: &[(Col, Box<str>)],
-        values: impl Iterator<Item = Result<&'v str, RecordError>>,
+        all: &str,
+        fields: &[(usize, usize)],
         times: &mut time::TimeCache,
     ) -> Result<(), RecordError> {
+        let value = |&(a, b): &(usize, usize)| all.get(a..b).ok_or(RecordError::NotUtf8);
         let Row::Dns(d, n, seen) = self else {
-            for ((col, name), value) in cols.iter().zip(values) {
-                self.put_cached(*col, name, value?, times)?;
+            for ((col, name), range) in cols.iter().zip(fields) {
+                self.put_cached(*col, name, value(range)?, times)?;
             }
             return Ok(());
         };
-        for ((col, name), value) in cols.iter().zip(values) {
-            let value = value?;
+        for ((col, name), range) in cols.iter().zip(fields) {
+            let value = value(range)?;
             match *col {
-                Col::Dns(f) if put_dns_usual(d, f, value) => {}
+                Col::Dns(f) => {
+                    if !put_dns_usual(d, f, value) {
+                        d.set(f, value).map_err(assign_error)?;
+                    }
+                }
                 Col::Time => {
                     d.time = time::parse_export_time_cached(value, times).ok_or_else(|| bad_time(value))?;
                     *seen = true;
                 }
-                Col::Dns(f) => d.set(f, value).map_err(assign_error)?,
                 _ => put_extra(&mut d.extra, n, name, value),
             }
         }
         Ok(())
+    }
+
+    /// Fills a DnsEvents row whose columns are laid out as `plan` says, all usual values (see
+    /// [`put_dns_usual`]) and a good time: straight-line, no dispatch per column. `false` for
+    /// anything else, the row then in any state: the caller starts it again with
+    /// [`Row::put_all`], which gives the answer (and the first error in column order).
+    pub fn put_usual(
+        &mut self,
+        plan: &DnsPlan,
+        all: &str,
+        fields: &[(usize, usize)],
+        times: &mut time::TimeCache,
+    ) -> bool {
+        let Row::Dns(d, _, seen) = self else { return false };
+        let field = |i: usize| fields.get(i).and_then(|&(a, b)| all.get(a..b));
+        let usual = |d: &mut DnsEvent, f: DnsField, at: Option<usize>| match at {
+            Some(i) => field(i).is_some_and(|v| put_dns_usual(d, f, v)),
+            None => true,
+        };
+        let Some(t) = field(plan.time).and_then(|v| time::parse_export_time_cached(v, times)) else { return false };
+        d.time = t;
+        *seen = true;
+        usual(d, DnsField::Computer, plan.computer)
+            && usual(d, DnsField::Name, plan.name)
+            && usual(d, DnsField::ClientIp, plan.client_ip)
+            && usual(d, DnsField::QueryType, plan.qtype)
+            && usual(d, DnsField::ResultCode, plan.rcode)
     }
 
     /// Ends the row: drops stale `Extra` entries and checks the time was given.
@@ -206,10 +243,46 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Where the time and the usual DnsEvents columns (see [`put_dns_usual`]) are, for a header
+/// with those columns only, each at most once: [`Row::put_usual`] then fills every field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DnsPlan {
+    time: usize,
+    computer: Option<usize>,
+    name: Option<usize>,
+    client_ip: Option<usize>,
+    qtype: Option<usize>,
+    rcode: Option<usize>,
+}
+
+impl DnsPlan {
+    /// The plan for these columns, if they are such a header (with a time column).
+    pub fn new(cols: &[(Col, Box<str>)]) -> Option<DnsPlan> {
+        let mut time = None;
+        let mut plan = DnsPlan::default();
+        for (i, (col, _)) in cols.iter().enumerate() {
+            let slot = match col {
+                Col::Time => &mut time,
+                Col::Dns(DnsField::Computer) => &mut plan.computer,
+                Col::Dns(DnsField::Name) => &mut plan.name,
+                Col::Dns(DnsField::ClientIp) => &mut plan.client_ip,
+                Col::Dns(DnsField::QueryType) => &mut plan.qtype,
+                Col::Dns(DnsField::ResultCode) => &mut plan.rcode,
+                _ => return None,
+            };
+            if slot.replace(i).is_some() {
+                return None;
+            }
+        }
+        plan.time = time?;
+        Some(plan)
+    }
+}
+
 /// The columns every DnsEvents export has, with the values they usually hold, set as
 /// [`DnsEvent::set`] would, without its general dispatch; `false` leaves the value to it (blank,
 /// unusual spellings, bad values, other fields).
-#[inline]
+#[inline(always)]
 fn put_dns_usual(d: &mut DnsEvent, f: DnsField, v: &str) -> bool {
     match f {
         DnsField::Computer => {
@@ -282,6 +355,76 @@ pub fn strip_zone_suffix(name: &str) -> Result<&str, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row filled by `put_usual` when it says so, else by `put_all`; and by `put_all` alone.
+    fn both_ways(cols: &[(Col, Box<str>)], row: &[&str]) -> (Result<Event, RecordError>, Result<Event, RecordError>) {
+        let (mut all, mut fields) = (String::new(), Vec::new());
+        for v in row {
+            fields.push((all.len(), all.len() + v.len()));
+            all.push_str(v);
+        }
+        let general = |out: &mut Event| {
+            let mut r = Row::begin(out, Table::DnsEvents, "t");
+            r.put_all(cols, &all, &fields, &mut time::TimeCache::default())?;
+            r.finish("TimeGenerated")
+        };
+        let mut want = Event::Dns(DnsEvent::default());
+        let want = general(&mut want).map(|()| want);
+        let mut got = Event::Dns(DnsEvent::default());
+        let plan = DnsPlan::new(cols).expect("usual columns");
+        let mut r = Row::begin(&mut got, Table::DnsEvents, "t");
+        let got = if r.put_usual(&plan, &all, &fields, &mut time::TimeCache::default()) {
+            r.finish("TimeGenerated").map(|()| got)
+        } else {
+            general(&mut got).map(|()| got)
+        };
+        (got, want)
+    }
+
+    #[test]
+    fn usual_rows_are_filled_as_put_all_fills_them() {
+        let header = |names: &[&str]| -> Vec<(Col, Box<str>)> {
+            names.iter().map(|n| (Table::DnsEvents.column(n, "TimeGenerated"), (*n).into())).collect()
+        };
+        let usual = ["TimeGenerated", "Computer", "ClientIP", "Name", "QueryType", "ResultCode"];
+        let shuffled = ["ResultCode", "Name", "TimeGenerated", "QueryType", "ClientIP", "Computer"];
+        let times =
+            ["2026-11-27T00:00:00.009Z", "11/27/2026, 1:14:15.123 PM", "", "x", "2026-11-27T00:00:00.0091234567"];
+        let ips = ["10.0.2.1", "", " ", "2001:db8::1", "010.0.2.1", "fe80::1%eth0", "x"];
+        let qtypes = ["A", "", "aaaa", "TYPE65", "BOGUS"];
+        let rcodes = ["0", "", "NXDOMAIN", "Name Error", "x"];
+        let (mut n, mut fast) = (0, 0);
+        for t in times {
+            for ip in ips {
+                for q in qtypes {
+                    for rc in rcodes {
+                        let by_name = |c: &str| match c {
+                            "TimeGenerated" => t,
+                            "Computer" => "dc1",
+                            "ClientIP" => ip,
+                            "Name" => "a.example.",
+                            "QueryType" => q,
+                            _ => rc,
+                        };
+                        for names in [&usual, &shuffled] {
+                            let row: Vec<&str> = names.iter().map(|c| by_name(c)).collect();
+                            let (got, want) = both_ways(&header(names), &row);
+                            assert_eq!(got.as_ref().ok(), want.as_ref().ok(), "{row:?}");
+                            assert_eq!(got.err().map(|e| e.to_string()), want.err().map(|e| e.to_string()), "{row:?}");
+                            n += 1;
+                            fast += usize::from(ip == "10.0.2.1" && q == "A" && rc == "0");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 1000 && fast > 0);
+        // Other or repeated columns, or no time column: no plan.
+        assert!(DnsPlan::new(&header(&usual[1..])).is_none());
+        assert!(DnsPlan::new(&header(&["TimeGenerated", "Name", "Name"])).is_none());
+        assert!(DnsPlan::new(&header(&["TimeGenerated", "Name", "Remark"])).is_none());
+        assert!(DnsPlan::new(&header(&["TimeGenerated", "Name"])).is_some());
+    }
 
     #[test]
     fn usual_dns_values_are_set_as_dns_event_set_does() {

@@ -64,6 +64,10 @@ impl Records {
     pub fn range(&self, i: usize) -> Option<(usize, usize)> {
         self.fields.get(i).copied()
     }
+    /// Every field's byte range in [`Records::data`], in order.
+    pub fn fields(&self) -> &[(usize, usize)] {
+        &self.fields
+    }
     pub fn data(&self) -> &[u8] {
         &self.data
     }
