@@ -29,10 +29,17 @@ pub struct TimeCache {
 
 /// [`parse_export_time`], answering an ISO 8601 UTC time in the same second as the last one from
 /// its fraction alone, and reusing the day of the last ISO 8601 date when it is the same.
+#[inline]
 pub fn parse_export_time_cached(v: &str, cache: &mut TimeCache) -> Option<Timestamp> {
-    if let Some(t) = same_second(v.as_bytes(), cache) {
-        return Some(t);
+    match same_second(v.as_bytes(), cache) {
+        Some(t) => Some(t),
+        None => parse_and_remember(v, cache),
     }
+}
+
+/// [`parse_export_time_cached`] past the cache, out of line: the cached answer is a short call.
+#[inline(never)]
+fn parse_and_remember(v: &str, cache: &mut TimeCache) -> Option<Timestamp> {
     let t = parse_export_time_general(v, &mut cache.days)?;
     remember_second(v.as_bytes(), t, cache);
     Some(t)
