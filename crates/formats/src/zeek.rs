@@ -28,7 +28,7 @@
 //! (no rule use; keeping them costs two allocations each and halves throughput).
 
 use crate::dnsutil;
-use crate::ipaddr::parse_ip;
+use crate::ipaddr::parse_ip_inline;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
 use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
 use event::{parse_time, DnsEvent, DnsKind, Event, Extra, QType, Rcode, Timestamp};
@@ -365,8 +365,8 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
                 .ok_or_else(|| RecordError::BadTimestamp(RecordError::quote(v)))?;
             st.saw_ts = true;
         }
-        Col::OrigH => d.client_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
-        Col::RespH => d.server_ip = Some(parse_ip(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
+        Col::OrigH => d.client_ip = Some(parse_ip_inline(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
+        Col::RespH => d.server_ip = Some(parse_ip_inline(v).ok_or_else(|| RecordError::BadIp(RecordError::quote(v)))?),
         Col::OrigP => d.client_port = Some(parse_u16(v).ok_or_else(|| bad("id.orig_p", v))?),
         Col::Proto => d.transport = dnsutil::transport(v),
         Col::Query => d.set_name(v),

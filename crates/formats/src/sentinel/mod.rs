@@ -302,7 +302,7 @@ fn put_dns_usual(d: &mut DnsEvent, f: DnsField, v: &str) -> bool {
             d.server.push_str(v);
         }
         DnsField::Name => d.set_name(v),
-        DnsField::ClientIp => match crate::ipaddr::parse_ip(v) {
+        DnsField::ClientIp => match crate::ipaddr::parse_ip_inline(v) {
             Some(ip) => d.client_ip = Some(ip),
             None => return false,
         },
