@@ -7,6 +7,7 @@
 use super::class_index;
 use super::route::Routes;
 use crate::derived::WithDerived;
+use crate::sigma::Memo;
 use crate::{DetectionRule, Zones};
 use event::Event;
 
@@ -17,7 +18,8 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    pub(super) fn new(rules: Vec<DetectionRule>, zones: Zones) -> Matcher {
+    pub(super) fn new(mut rules: Vec<DetectionRule>, zones: Zones) -> Matcher {
+        DetectionRule::share_terms(&mut rules);
         let routes = Routes::new(rules.iter());
         Matcher { rules, routes, zones }
     }
@@ -32,9 +34,11 @@ impl Matcher {
     /// computed here is not computed again for the correlations).
     pub(super) fn matches_derived(&self, ev: &Event, wd: &WithDerived<'_>, hits: &mut Vec<u32>) {
         let route = self.routes.route(class_index(ev.class()), ev);
+        // Terms several rules share (`not private`) are evaluated once per event.
+        let mut memo = Memo::default();
         for &d in route.rules {
             let rule = &self.rules[d];
-            let hit = if route.gated { rule.matches_admitted(wd) } else { rule.matches(wd) };
+            let hit = if route.gated { rule.matches_admitted_memo(wd, &mut memo) } else { rule.matches(wd) };
             if hit {
                 hits.push(d as u32);
             }

@@ -4,6 +4,12 @@
 //! (and the query-type gate's selection) are the whole condition, passing them is the match.
 //! Most DNS traffic fails the first or second term (`not private`, `ResultCode: NXDOMAIN`), so
 //! the general condition walk runs for few events.
+//!
+//! Rules often share a term (`not private` is in most of the built-in rules): the [`Matcher`]
+//! gives each term found in several rules a [`TermId`], and a term with one is evaluated once
+//! per event, its answer kept in a [`Memo`] for the other rules.
+//!
+//! [`Matcher`]: crate::Matcher
 
 use super::compile::Selection;
 use super::condition::Cond;
@@ -16,6 +22,56 @@ use event::DnsEvent;
 struct Term {
     tests: Vec<(Fast, bool)>,
     negated: bool,
+    /// Set when other rules have the same tests: the selection's answer is shared through the
+    /// event's [`Memo`].
+    shared: Option<TermId>,
+}
+
+/// A term shared by several rules: its bit in a [`Memo`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TermId(u8);
+
+/// The answers of the shared terms evaluated so far for one event.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    known: u64,
+    held: u64,
+}
+
+impl Memo {
+    /// How many shared terms a memo holds; terms beyond them are evaluated by each rule.
+    const CAPACITY: usize = 64;
+
+    fn get_or(&mut self, TermId(k): TermId, eval: impl FnOnce() -> bool) -> bool {
+        let bit = 1u64 << k;
+        if self.known & bit != 0 {
+            return self.held & bit != 0;
+        }
+        let v = eval();
+        self.known |= bit;
+        if v {
+            self.held |= bit;
+        }
+        v
+    }
+}
+
+/// Gives every term that more than one of `conjs` has (the same tests, negated or not) one
+/// [`TermId`], up to [`Memo::CAPACITY`] of them, first found first.
+pub(crate) fn share_terms<'c>(conjs: impl Iterator<Item = &'c mut Conj>) {
+    let mut terms: Vec<&mut Term> = conjs.flat_map(|c| c.terms.iter_mut()).collect();
+    let mut distinct: Vec<(Vec<(Fast, bool)>, usize)> = Vec::new();
+    for t in &terms {
+        match distinct.iter_mut().find(|(tests, _)| *tests == t.tests) {
+            Some((_, n)) => *n += 1,
+            None => distinct.push((t.tests.clone(), 1)),
+        }
+    }
+    distinct.retain(|(_, n)| *n > 1);
+    distinct.truncate(Memo::CAPACITY);
+    for t in &mut terms {
+        t.shared = distinct.iter().position(|(tests, _)| *tests == t.tests).map(|k| TermId(k as u8));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +116,7 @@ impl Conj {
                 continue;
             }
             match selections.get(i).and_then(fast_tests) {
-                Some(tests) => terms.push(Term { tests, negated }),
+                Some(tests) => terms.push(Term { tests, negated, shared: None }),
                 None => complete = false,
             }
         }
@@ -69,9 +125,14 @@ impl Conj {
 
     /// The verdict for an event routed by a query type the gate admits (or a rule without
     /// gate, whose terms then hold no gate selection).
-    pub(crate) fn check(&self, d: &DnsEvent) -> Verdict {
+    /// Shared terms are answered from `memo` (one memo per event).
+    pub(crate) fn check(&self, d: &DnsEvent, memo: &mut Memo) -> Verdict {
         for t in &self.terms {
-            let sel = t.tests.iter().all(|(f, neq)| f.eval(d) != *neq);
+            let eval = || t.tests.iter().all(|(f, neq)| f.eval(d) != *neq);
+            let sel = match t.shared {
+                Some(id) => memo.get_or(id, eval),
+                None => eval(),
+            };
             if sel == t.negated {
                 return Verdict::No;
             }
@@ -100,8 +161,9 @@ fn fast_tests(sel: &Selection) -> Option<Vec<(Fast, bool)>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{load_str, Rule};
-    use event::{DnsEvent, DnsField, Event, QType, Rcode};
+    use super::{Memo, TermId};
+    use crate::{load_str, DetectionRule, Rule};
+    use event::{DnsEvent, DnsField, Event, QType, Rcode, Record};
     use std::path::Path;
 
     /// For every event a routing admits, the short cut answers as the general walk.
@@ -117,25 +179,55 @@ mod tests {
             "  x: {QueryType: [A]}\n  y: {ResultCode: [NXDOMAIN]}\n  condition: x or y\n".to_string(),
             format!("  x:\n    - {{ResultCode: [NXDOMAIN]}}\n    - {{ResultCode: [5]}}\n  p: {{{private}}}\n  condition: x and not p\n"),
         ];
-        for det in &detections {
-            let text = format!("title: T\nlogsource: {{category: dns}}\ndetection:\n{det}");
-            let Rule::Detection(r) = load_str(&text, Path::new("t.yml")).unwrap().remove(0) else { unreachable!() };
-            for qtype in [1u16, 12, 47, 252] {
-                if !r.admits_qtype(QType(qtype)) {
-                    continue;
-                }
-                for rcode in [None, Some(0), Some(3), Some(5)] {
-                    for client in [None, Some("10.1.2.3"), Some("::ffff:10.1.2.3"), Some("203.0.113.9"), Some("::1")] {
-                        for name in ["www.example.com", "a-.example.com", "4.3.2.1.in-addr.arpa"] {
-                            let mut d =
-                                DnsEvent { qtype: Some(QType(qtype)), rcode: rcode.map(Rcode), ..DnsEvent::default() };
-                            d.set(DnsField::Name, name).unwrap();
-                            if let Some(c) = client {
-                                d.set(DnsField::ClientIp, c).unwrap();
-                            }
-                            let e = Event::Dns(d);
-                            assert_eq!(r.matches_admitted(&e), r.matches_generally(&e), "{det} on {e:?}");
+        let mut rules: Vec<_> = detections
+            .iter()
+            .map(|det| {
+                let text = format!("title: T\nlogsource: {{category: dns}}\ndetection:\n{det}");
+                let Rule::Detection(r) = load_str(&text, Path::new("t.yml")).unwrap().remove(0) else { unreachable!() };
+                r
+            })
+            .collect();
+        // Each rule alone (its own memo per event), then all of them sharing one memo per event
+        // as the matcher does, in both orders (a shared term first met negated or not).
+        for shared in [false, true] {
+            if shared {
+                DetectionRule::share_terms(&mut rules);
+                let ids = rules.iter().flat_map(|r| &r.conj).flat_map(|c| &c.terms).filter(|t| t.shared.is_some());
+                let ids: Vec<_> = ids.map(|t| t.shared).collect();
+                // `p` in six rules, and the fourth rule's `s`, which it has twice.
+                let (p, s) = (Some(TermId(0)), Some(TermId(1)));
+                assert_eq!(ids, [p, p, p, s, p, s, p, p]);
+            }
+            for order in [false, true] {
+                let order: Vec<&DetectionRule> =
+                    if order { rules.iter().rev().collect() } else { rules.iter().collect() };
+                for_each_event(|e| {
+                    let mut memo = Memo::default();
+                    for r in &order {
+                        if !r.admits_qtype(e.dns().and_then(|d| d.qtype).unwrap()) {
+                            continue;
                         }
+                        let mut own = Memo::default();
+                        let memo = if shared { &mut memo } else { &mut own };
+                        assert_eq!(r.matches_admitted_memo(e, memo), r.matches_generally(e), "{:?} on {e:?}", r.meta);
+                    }
+                });
+            }
+        }
+    }
+
+    fn for_each_event(mut f: impl FnMut(&Event)) {
+        for qtype in [1u16, 12, 47, 252] {
+            for rcode in [None, Some(0), Some(3), Some(5)] {
+                for client in [None, Some("10.1.2.3"), Some("::ffff:10.1.2.3"), Some("203.0.113.9"), Some("::1")] {
+                    for name in ["www.example.com", "a-.example.com", "4.3.2.1.in-addr.arpa"] {
+                        let mut d =
+                            DnsEvent { qtype: Some(QType(qtype)), rcode: rcode.map(Rcode), ..DnsEvent::default() };
+                        d.set(DnsField::Name, name).unwrap();
+                        if let Some(c) = client {
+                            d.set(DnsField::ClientIp, c).unwrap();
+                        }
+                        f(&Event::Dns(d));
                     }
                 }
             }

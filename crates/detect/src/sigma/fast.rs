@@ -37,7 +37,7 @@ impl QTypeSet {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Fast {
     QTypes {
         set: QTypeSet,
@@ -62,7 +62,7 @@ pub(crate) enum Fast {
 
 /// CIDR networks as (network, mask) pairs per family: what [`Net::contains`] computes per call,
 /// computed once.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Nets {
     v4: Vec<(u32, u32)>,
     v6: Vec<(u128, u128)>,
@@ -101,7 +101,7 @@ impl Nets {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum IpField {
     Client,
     Server,

@@ -25,6 +25,7 @@ pub use filter::SigmaFilter;
 use crate::rule::{resolve_field, scalar_text, LogSource, RuleError, RuleErrorKind, RuleMeta};
 use compile::Selection;
 use condition::Cond;
+pub(crate) use conj::Memo;
 use event::{EventClass, FieldId, Record};
 use gate::QTypeGate;
 use serde_yaml::{Mapping, Value as Yaml};
@@ -116,6 +117,12 @@ impl DetectionRule {
         })
     }
 
+    /// Lets `rules` share the answers of the fast terms they have in common, per event (see
+    /// [`DetectionRule::matches_admitted_memo`]).
+    pub(crate) fn share_terms(rules: &mut [DetectionRule]) {
+        conj::share_terms(rules.iter_mut().filter_map(|r| r.conj.as_mut()));
+    }
+
     /// Whether the event matches the rule's condition. Does not check the event's class: the
     /// caller routes events by [`DetectionRule::class`].
     pub fn matches<R: Record + ?Sized>(&self, r: &R) -> bool {
@@ -139,9 +146,17 @@ impl DetectionRule {
 
     /// [`DetectionRule::matches_without_gate`] for an event routed by a typed query type the
     /// gate admits: the gate's own selection is known to hold and is not evaluated again.
+    #[cfg(test)]
     pub(crate) fn matches_admitted<R: Record + ?Sized>(&self, r: &R) -> bool {
+        self.matches_admitted_memo(r, &mut Memo::default())
+    }
+
+    /// [`DetectionRule::matches_admitted`] with the event's memo of the terms this rule shares
+    /// with others (see `conj.rs`).
+    #[inline]
+    pub(crate) fn matches_admitted_memo<R: Record + ?Sized>(&self, r: &R, memo: &mut Memo) -> bool {
         if let (Some(c), Some(d)) = (&self.conj, r.dns()) {
-            match c.check(d) {
+            match c.check(d, memo) {
                 conj::Verdict::No => return false,
                 conj::Verdict::Yes => return true,
                 conj::Verdict::Maybe => {}
