@@ -127,15 +127,22 @@ impl OutcomeJoin {
     }
 
     /// Sees every event, in merged order: expires old state and joins transfer outcomes.
+    /// Inlined into the hunt loop: for most events it is a few tests.
+    #[inline]
     pub fn on_event(&mut self, ev: &Event, alerts: &mut [Alert]) {
         if !self.active() {
             return;
         }
         let Event::Dns(d) = ev else { return };
-        self.expire(d.time);
-        if d.kind != DnsKind::Transfer {
-            return;
+        if !(self.waiting.is_empty() && self.seen.is_empty()) {
+            self.expire(d.time);
         }
+        if d.kind == DnsKind::Transfer {
+            self.on_transfer(d, alerts);
+        }
+    }
+
+    fn on_transfer(&mut self, d: &DnsEvent, alerts: &mut [Alert]) {
         let (Some(outcome), Some(client)) = (d.transfer, d.client_ip) else { return };
         let seen = Seen {
             key: Key { client, port: d.client_port, zone: d.name.clone(), server: d.server.clone() },
