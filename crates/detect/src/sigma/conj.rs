@@ -20,6 +20,8 @@ use event::DnsEvent;
 /// term is the selection's negation.
 #[derive(Debug, Clone)]
 struct Term {
+    /// The selection's index in the rule, and its tests.
+    sel: usize,
     tests: Vec<(Fast, bool)>,
     negated: bool,
     /// Set when other rules have the same tests: the selection's answer is shared through the
@@ -116,7 +118,7 @@ impl Conj {
                 continue;
             }
             match selections.get(i).and_then(fast_tests) {
-                Some(tests) => terms.push(Term { tests, negated, shared: None }),
+                Some(tests) => terms.push(Term { sel: i, tests, negated, shared: None }),
                 None => complete = false,
             }
         }
@@ -124,8 +126,8 @@ impl Conj {
     }
 
     /// The verdict for an event routed by a query type the gate admits (or a rule without
-    /// gate, whose terms then hold no gate selection).
-    /// Shared terms are answered from `memo` (one memo per event).
+    /// gate, whose terms then hold no gate selection). Shared terms are answered from `memo`
+    /// (one memo per event).
     pub(crate) fn check(&self, d: &DnsEvent, memo: &mut Memo) -> Verdict {
         for t in &self.terms {
             let eval = || t.tests.iter().all(|(f, neq)| f.eval(d) != *neq);
@@ -142,6 +144,12 @@ impl Conj {
         } else {
             Verdict::Maybe
         }
+    }
+
+    /// After a [`Verdict::Maybe`] for the event: selection `i`'s value if it is one of the
+    /// terms (which all held), so the condition walk does not evaluate it again.
+    pub(crate) fn held(&self, i: usize) -> Option<bool> {
+        self.terms.iter().find(|t| t.sel == i).map(|t| !t.negated)
     }
 }
 

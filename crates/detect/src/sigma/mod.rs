@@ -155,14 +155,17 @@ impl DetectionRule {
     /// with others (see `conj.rs`).
     #[inline]
     pub(crate) fn matches_admitted_memo<R: Record + ?Sized>(&self, r: &R, memo: &mut Memo) -> bool {
-        if let (Some(c), Some(d)) = (&self.conj, r.dns()) {
-            match c.check(d, memo) {
-                conj::Verdict::No => return false,
-                conj::Verdict::Yes => return true,
-                conj::Verdict::Maybe => {}
-            }
-        }
         let known = self.gate.as_ref().map_or(usize::MAX, |g| g.sel);
+        if let (Some(c), Some(d)) = (&self.conj, r.dns()) {
+            return match c.check(d, memo) {
+                conj::Verdict::No => false,
+                conj::Verdict::Yes => true,
+                // The terms held: the walk takes their values instead of testing them again.
+                conj::Verdict::Maybe => {
+                    self.condition.eval(&mut |i| i == known || c.held(i).unwrap_or_else(|| self.selections[i].eval(r)))
+                }
+            };
+        }
         self.condition.eval(&mut |i| i == known || self.selections[i].eval(r))
     }
 
