@@ -76,15 +76,14 @@ impl Merger {
     }
 
     /// The next event in time order (ties: input order), or `None` when every input is done.
-    /// The next event in time order, with the rules it matches when its reader found them
-    /// (see [`EventReader::matched`]).
-    pub fn next(&mut self, rejects: &mut Rejects) -> Option<(&Event, Option<&[u32]>)> {
+    /// With its reader, which may know the rules it matches (see [`EventReader::matched`]).
+    pub fn next(&mut self, rejects: &mut Rejects) -> Option<(&Event, &dyn EventReader)> {
         if let Some(i) = self.pending.take() {
             self.refill(i, rejects);
         }
         let Reverse((_, i)) = self.heap.pop()?;
         self.pending = Some(i);
-        Some((&self.slots[i], self.inputs[i].reader.matched()))
+        Some((&self.slots[i], self.inputs[i].reader.as_ref()))
     }
 
     pub fn into_inputs(self) -> Vec<Input> {
