@@ -23,7 +23,7 @@ pub mod tuning;
 pub use alert::{Alert, Level};
 pub use correlation::{Emit, WindowMode};
 pub use derived::{BadZone, Zones};
-pub use engine::{Engine, EngineConfig, EngineStats, Matcher};
+pub use engine::{Engine, EngineConfig, EngineStats, FieldSlot, FieldTexts, Matcher};
 pub use load::{load_paths, load_paths_with, load_str, load_str_with, Rule, RuleSet};
 pub use rule::{field_value_json, resolve_field, LogSource, RawCorrelation, RuleError, RuleErrorKind, RuleMeta};
 pub use sigma::{CompileOptions, DetectionRule, SigmaFilter};

@@ -26,7 +26,18 @@ pub trait EventReader: Send {
     fn matched(&self) -> Option<&[u32]> {
         None
     }
+
+    /// With [`EventReader::matched`]: the texts of the event's fields that the correlations fed
+    /// by its rules read, made in the same thread, and per field slot its span in them (the
+    /// engine's `FieldTexts`; no slots: none were made).
+    fn matched_texts(&self) -> (&str, &[FieldSlot]) {
+        ("", &[])
+    }
 }
+
+/// One field slot of an event's [`EventReader::matched_texts`] (the engine's `FieldSlot`): `None`
+/// if not made, else the field's span in the texts (`Some(None)`: the field is missing).
+pub type FieldSlot = Option<Option<(u32, u32)>>;
 
 /// An opened input: its display name (path, or `-` for stdin), the path where there is one, and
 /// the decompressed byte stream.

@@ -34,7 +34,7 @@ pub(super) struct Feed {
 }
 
 /// Byte range of a text in a [`Scratch`] buffer; `None`: the field is missing.
-type Span = Option<(u32, u32)>;
+pub(super) type Span = Option<(u32, u32)>;
 
 /// Buffers reused from observation to observation.
 #[derive(Default)]
@@ -58,10 +58,16 @@ impl Scratch {
         Scratch { cached: vec![None; fields], ..Scratch::default() }
     }
 
-    /// Forgets the previous event's field texts.
-    pub fn next_event(&mut self) {
+    /// Forgets the previous event's field texts, and takes the new event's that were made in
+    /// the thread that matched it (`slots`: see [`FieldTexts`](super::FieldTexts); empty: none).
+    pub fn next_event(&mut self, (text, slots): (&str, &[Option<Span>])) {
         self.text.clear();
-        self.cached.fill(None);
+        if slots.len() == self.cached.len() {
+            self.text.push_str(text);
+            self.cached.copy_from_slice(slots);
+        } else {
+            self.cached.fill(None);
+        }
     }
 }
 
@@ -168,7 +174,7 @@ fn observe(unit: &mut Unit, feed: &Feed, time: i64, text: &str, spans: &[Span], 
 
 /// An event field's text, added to `text` (zones lower-cased: a zone is one group whatever its
 /// case).
-fn field_text(ev: &WithDerived, id: &FieldId, text: &mut String, tmp: &mut String) -> Span {
+pub(super) fn field_text(ev: &WithDerived, id: &FieldId, text: &mut String, tmp: &mut String) -> Span {
     let v = ev.field(id);
     let s = v.as_text(tmp)?;
     let (at, end) = push(text, s);

@@ -5,6 +5,7 @@
 //! of a hunt small.
 
 use super::class_index;
+use super::prepare::{FieldTexts, Reads};
 use super::route::Routes;
 use crate::derived::WithDerived;
 use crate::sigma::Memo;
@@ -15,19 +16,30 @@ pub struct Matcher {
     rules: Vec<DetectionRule>,
     routes: Routes,
     zones: Zones,
+    reads: Reads,
 }
 
 impl Matcher {
-    pub(super) fn new(mut rules: Vec<DetectionRule>, zones: Zones) -> Matcher {
+    pub(super) fn new(mut rules: Vec<DetectionRule>, zones: Zones, reads: Reads) -> Matcher {
         DetectionRule::share_terms(&mut rules);
         let routes = Routes::new(rules.iter());
-        Matcher { rules, routes, zones }
+        Matcher { rules, routes, zones, reads }
     }
 
     /// Appends to `hits` the detection rules the event matches (the engine's rule indices), in
     /// rule order, which is the order the engine raises their alerts in.
     pub fn matches(&self, ev: &Event, hits: &mut Vec<u32>) {
         self.matches_derived(ev, &WithDerived::new(ev, &self.zones), hits);
+    }
+
+    /// [`Matcher::matches`], and the event added to `texts` with the texts of the fields that the
+    /// correlations fed by the matched rules read (for
+    /// [`Engine::process_prepared`](super::Engine::process_prepared)).
+    pub fn matches_prepared(&self, ev: &Event, hits: &mut Vec<u32>, texts: &mut FieldTexts) {
+        let wd = WithDerived::new(ev, &self.zones);
+        let from = hits.len();
+        self.matches_derived(ev, &wd, hits);
+        texts.add(&self.reads, &wd, &hits[from..]);
     }
 
     /// [`Matcher::matches`] with the caller's derived-field view of the event (so that a zone

@@ -19,9 +19,11 @@ mod alert;
 mod feed;
 mod matcher;
 mod plan;
+mod prepare;
 mod route;
 
 pub use matcher::Matcher;
+pub use prepare::{FieldSlot, FieldTexts};
 
 use feed::{observe_event, observe_firing, Feed, Scratch};
 
@@ -149,7 +151,7 @@ impl Engine {
             // Derived fields are computed only if a rule reads them (and the zone once per event).
             let wd = WithDerived::new(ev, &cfg.zones);
             matcher.matches_derived(ev, &wd, &mut hits);
-            apply(Parts { events, dets, units, scratch, queue }, &wd, &hits, out);
+            apply(Parts { events, dets, units, scratch, queue }, &wd, &hits, ("", &[]), out);
         }
         if !hits.is_empty() {
             self.keep_budget();
@@ -163,9 +165,24 @@ impl Engine {
     /// [`Engine::process`] for an event whose matching rules were found already, by this
     /// engine's [`Engine::matcher`] (in another thread): `hits` is what `Matcher::matches` gave.
     pub fn process_matched(&mut self, ev: &Event, hits: &[u32], out: &mut Vec<Alert>) {
+        self.process_prepared(ev, hits, "", &[], out);
+    }
+
+    /// [`Engine::process_matched`] for an event whose correlation field texts were made with
+    /// its hits, by [`Matcher::matches_prepared`]: `text` and `slots` are its
+    /// [`FieldTexts::get`] (empty slots: none were made, they are made here).
+    pub fn process_prepared(
+        &mut self,
+        ev: &Event,
+        hits: &[u32],
+        text: &str,
+        slots: &[FieldSlot],
+        out: &mut Vec<Alert>,
+    ) {
         {
             let Engine { cfg, events, dets, units, scratch, queue, .. } = self;
-            apply(Parts { events, dets, units, scratch, queue }, &WithDerived::new(ev, &cfg.zones), hits, out);
+            let wd = WithDerived::new(ev, &cfg.zones);
+            apply(Parts { events, dets, units, scratch, queue }, &wd, hits, (text, slots), out);
         }
         if !hits.is_empty() {
             self.keep_budget();
@@ -267,12 +284,13 @@ impl Engine {
 }
 
 /// Counts the event and acts on the rules it matched: detection alerts, correlation feeds (their
-/// firings queued for `Engine::drain`).
-fn apply(parts: Parts<'_>, ev: &WithDerived<'_>, hits: &[u32], out: &mut Vec<Alert>) {
+/// firings queued for `Engine::drain`). The feeds take the event's field texts from `prepared`
+/// when they were made with its hits (see [`FieldTexts`]), else make them.
+fn apply(parts: Parts<'_>, ev: &WithDerived<'_>, hits: &[u32], prepared: (&str, &[FieldSlot]), out: &mut Vec<Alert>) {
     let Parts { events, dets, units, scratch, queue } = parts;
     events[class_index(ev.event().class())] += 1;
     if !hits.is_empty() {
-        scratch.next_event();
+        scratch.next_event(prepared);
     }
     for &d in hits {
         let det = &mut dets[d as usize];

@@ -2,6 +2,7 @@
 //! cycle detection, merge groups, value slots, feeds and alert suppression (`generate`).
 
 use super::feed::{Feed, Scratch, Src};
+use super::prepare::Reads;
 use super::{Corr, Det, Engine, EngineConfig, Unit};
 use crate::correlation::{
     self, AggConfig, AggSpec, Aggregator, CorrelationSpec, CorrelationType, Emit, Loc, Member, OutputKind, SlotSpec,
@@ -211,7 +212,9 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
             alerts: 0,
         })
         .collect();
-    let matcher = super::Matcher::new(dets.iter().map(|d| d.rule.clone()).collect(), cfg.zones.clone());
+    let scratch = Scratch::new(fields.len());
+    let reads = Reads::new(dets.iter().map(|d| d.feeds.as_slice()), fields);
+    let matcher = super::Matcher::new(dets.iter().map(|d| d.rule.clone()).collect(), cfg.zones.clone(), reads);
     Ok(Engine {
         cfg,
         dets,
@@ -219,7 +222,7 @@ pub(super) fn build(rules: RuleSet, cfg: EngineConfig) -> Result<Engine, Vec<Rul
         corrs,
         units,
         events: [0; 5],
-        scratch: Scratch::new(fields.len()),
+        scratch,
         queue: Default::default(),
     })
 }

@@ -370,6 +370,54 @@ fn hits_found_by_a_shared_matcher_give_the_same_alerts_and_stats() {
     assert_eq!(split.stats(), whole.stats());
 }
 
+#[test]
+fn field_texts_made_with_the_hits_give_the_same_alerts_and_stats() {
+    // Correlations reading a zone (made lower-case), a tuple, a missing field, and a chain.
+    let extra = "---\ntitle: Per zone\nid: per-zone\ncorrelation:\n  type: value_count\n  rules: [enum_query]\n  \
+                 group-by: [Zone, ResultCode]\n  timespan: 10m\n  condition: {field: [Name, QueryType], gt: 5}\n\
+                 ---\ntitle: Zones then more\nid: zone-chain\ncorrelation:\n  type: event_count\n  \
+                 rules: [per-zone]\n  group-by: [Zone]\n  timespan: 1h\n  condition: {gte: 1}\n";
+    let events = || {
+        let mut evs = Vec::new();
+        for i in 0..60 {
+            let q = ["NS", "MX", "TXT", "SOA", "ANY"][i as usize % 5];
+            let name = if i % 2 == 0 { format!("h{i}.Example.COM") } else { format!("h{i}.example.com") };
+            evs.push(dns(T0 + i * S, "203.0.113.9", q, &name));
+            evs.push(dns(T0 + i * S, "10.1.1.1", "AXFR", "example.com"));
+            evs.push(dns(T0 + i * S, "2001:db8::7", if i % 10 == 0 { "AXFR" } else { "A" }, "example.org"));
+        }
+        evs
+    };
+    let mut whole = Engine::new(seed_rules(extra), EngineConfig::default()).unwrap();
+    let expected = run(&mut whole, &events());
+    let mut split = Engine::new(seed_rules(extra), EngineConfig::default()).unwrap();
+    let matcher = split.matcher();
+    let (hits, texts) = std::thread::spawn(move || {
+        let (mut hits, mut texts) = (Vec::new(), FieldTexts::default());
+        for e in events() {
+            let mut h = Vec::new();
+            matcher.matches_prepared(&e, &mut h, &mut texts);
+            hits.push(h);
+        }
+        (hits, texts)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(texts.len(), hits.len());
+    assert!((0..texts.len()).any(|i| texts.get(i).0.contains("example.com")), "zones lower-cased");
+    let mut got = Vec::new();
+    for (i, (e, h)) in events().iter().zip(&hits).enumerate() {
+        let (text, slots) = texts.get(i);
+        assert_eq!(slots.is_empty(), h.is_empty() || !h.iter().any(|&d| !split.dets[d as usize].feeds.is_empty()));
+        split.process_prepared(e, h, text, slots, &mut got);
+    }
+    split.finish(&mut got);
+    let zone_chain = expected.iter().find(|a| a.rule_id == "zone-chain").expect("the chain fires");
+    assert_eq!(zone_chain.field("Zone"), Some(&json!("example.com")));
+    assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+    assert_eq!(split.stats(), whole.stats());
+}
+
 /// A flood of sources over several correlations: the live groups of all of them together stay
 /// within `max_groups`, the shed ones are counted, and a real burst among the flood still fires.
 #[test]

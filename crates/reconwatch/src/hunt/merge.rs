@@ -81,8 +81,8 @@ impl Merger {
     }
 
     /// The next event in time order (ties: input order), or `None` when every input is done,
-    /// with the rules it matches when its reader found them (see [`EventReader::matched`]).
-    pub fn next(&mut self, rejects: &mut Rejects) -> Option<(&Event, Option<&[u32]>)> {
+    /// with its reader, which may know the rules it matches (see [`EventReader::matched`]).
+    pub fn next(&mut self, rejects: &mut Rejects) -> Option<(&Event, &dyn EventReader)> {
         if let Some(i) = self.pending.take() {
             if self.inputs.len() == 1 {
                 // One input (the usual hunt): its next event is the next event, and the heap,
@@ -91,13 +91,13 @@ impl Merger {
                     return None;
                 }
                 self.pending = Some(i);
-                return Some((&self.slots[i], self.inputs[i].reader.matched()));
+                return Some((&self.slots[i], self.inputs[i].reader.as_ref()));
             }
             self.refill(i, rejects);
         }
         let Reverse((_, i)) = self.heap.pop()?;
         self.pending = Some(i);
-        Some((&self.slots[i], self.inputs[i].reader.matched()))
+        Some((&self.slots[i], self.inputs[i].reader.as_ref()))
     }
 
     pub fn into_inputs(self) -> Vec<Input> {

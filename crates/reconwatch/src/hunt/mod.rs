@@ -61,7 +61,7 @@ pub fn run(args: HuntArgs) -> Result<()> {
             }
         }
     };
-    while let Some((ev, hits)) = merger.next(&mut rejects) {
+    while let Some((ev, reader)) = merger.next(&mut rejects) {
         progress.event();
         let t = ev.time();
         if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
@@ -69,7 +69,12 @@ pub fn run(args: HuntArgs) -> Result<()> {
             continue;
         }
         join.on_event(ev, &mut alerts);
-        match hits {
+        match reader.matched() {
+            // Most events match no rule: they have no field texts to look up.
+            Some(hits) if !hits.is_empty() => {
+                let (text, slots) = reader.matched_texts();
+                engine.process_prepared(ev, hits, text, slots, &mut fired)
+            }
             Some(hits) => engine.process_matched(ev, hits, &mut fired),
             None => engine.process(ev, &mut fired),
         }

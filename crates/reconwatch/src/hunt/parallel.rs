@@ -13,7 +13,7 @@ use super::chunk::{self, SplitKind};
 use super::merge::Input;
 use super::worker::{self, Brief, Msg, Pipe, Plan, Spent};
 use anyhow::{Context, Result};
-use detect::Matcher;
+use detect::{FieldSlot, FieldTexts, Matcher};
 use event::{DnsEvent, Event};
 use formats::input::{self, InputPath};
 use formats::{EventReader, ReadOptions, Reject, Rejects};
@@ -168,6 +168,8 @@ pub struct Stream {
     /// from a brief (only its time and kind set).
     briefs: Vec<Option<Brief>>,
     out_brief: bool,
+    /// The batch's field texts (see [`worker::Batch`]).
+    texts: FieldTexts,
     matcher: Option<Arc<Matcher>>,
     shift: i64,
     ignored: u64,
@@ -195,6 +197,7 @@ impl Stream {
             matched: false,
             briefs: Vec::new(),
             out_brief: false,
+            texts: FieldTexts::default(),
             matcher,
             shift: 0,
             ignored: 0,
@@ -317,6 +320,7 @@ impl EventReader for Stream {
                     hits: std::mem::take(&mut self.hits),
                     ends: std::mem::take(&mut self.ends),
                     briefs: std::mem::take(&mut self.briefs),
+                    texts: std::mem::take(&mut self.texts),
                 };
                 let _ = self.back[w].send(spent);
             }
@@ -334,7 +338,7 @@ impl EventReader for Stream {
                     rejects.count += b.rejects.count - b.rejects.kept.len() as u64;
                     self.pending = b.at.into_iter().zip(b.rejects.kept).collect();
                     (self.events, self.len, self.pos) = (b.events, b.len, 0);
-                    (self.hits, self.ends, self.briefs) = (b.hits, b.ends, b.briefs);
+                    (self.hits, self.ends, self.briefs, self.texts) = (b.hits, b.ends, b.briefs, b.texts);
                 }
                 Msg::End { ignored } => {
                     self.ignored += ignored;
@@ -361,6 +365,13 @@ impl EventReader for Stream {
         let i = self.pos - 1;
         let from = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         Some(&self.hits[from..self.ends[i] as usize])
+    }
+
+    fn matched_texts(&self) -> (&str, &[FieldSlot]) {
+        if !self.matched {
+            return ("", &[]);
+        }
+        self.texts.get(self.pos - 1)
     }
 }
 

@@ -5,7 +5,7 @@
 //! come back empty for reuse, so event allocations circulate instead of being made per event.
 
 use super::chunk::{self, Scan, SharedBytes, SplitKind};
-use detect::Matcher;
+use detect::{FieldTexts, Matcher};
 use event::{DnsKind, Event, Timestamp};
 use formats::{EventReader, FormatSpec, ReadOptions, Rejects, Source};
 use std::fs::File;
@@ -20,8 +20,11 @@ use std::sync::Arc;
 /// `Failed`). A whole input is one chunk.
 pub enum Msg {
     Begin(Scan),
-    Batch(Batch),
-    End { ignored: u64 },
+    /// Boxed: a batch is large beside the other messages.
+    Batch(Box<Batch>),
+    End {
+        ignored: u64,
+    },
     Failed(io::Error),
 }
 
@@ -38,6 +41,9 @@ pub struct Batch {
     pub ends: Vec<u32>,
     /// With a matcher, per event: its [`Brief`] when that is all the consumer needs of it.
     pub briefs: Vec<Option<Brief>>,
+    /// With a matcher, per event: the texts of its fields that the correlations fed by its hits
+    /// read, made here so that the consumer does not.
+    pub texts: FieldTexts,
 }
 
 /// A DNS event that matched no rule and is not a transfer. The consumer's handling of such an
@@ -67,6 +73,7 @@ pub struct Spent {
     pub hits: Vec<u32>,
     pub ends: Vec<u32>,
     pub briefs: Vec<Option<Brief>>,
+    pub texts: FieldTexts,
 }
 
 /// A file split into chunks, shared by its workers and by the consumer (to fall back).
@@ -128,10 +135,12 @@ impl Pipe {
     /// Reads `reader` to its end in batches.
     fn pump(&self, reader: &mut dyn EventReader) -> Result<(), Gone> {
         loop {
-            let Spent { mut events, mut hits, mut ends, mut briefs } = self.back.try_recv().unwrap_or_default();
+            let Spent { mut events, mut hits, mut ends, mut briefs, mut texts } =
+                self.back.try_recv().unwrap_or_default();
             hits.clear();
             ends.clear();
             briefs.clear();
+            texts.clear();
             if events.len() < self.batch {
                 events.resize_with(self.batch, placeholder);
             }
@@ -145,7 +154,7 @@ impl Pipe {
                     Ok(true) => {
                         if let Some(m) = &self.matcher {
                             let before = hits.len();
-                            m.matches(&events[len], &mut hits);
+                            m.matches_prepared(&events[len], &mut hits, &mut texts);
                             ends.push(hits.len() as u32);
                             briefs.push(if hits.len() == before { Brief::of(&events[len]) } else { None });
                         }
@@ -160,7 +169,7 @@ impl Pipe {
             }
             let more = len == self.batch && failed.is_none();
             if len > 0 || rejects.count > 0 {
-                self.send(Msg::Batch(Batch { events, len, rejects, at, hits, ends, briefs }))?;
+                self.send(Msg::Batch(Box::new(Batch { events, len, rejects, at, hits, ends, briefs, texts })))?;
             }
             if let Some(e) = failed {
                 self.send(Msg::Failed(e))?;
