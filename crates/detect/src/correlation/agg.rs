@@ -21,28 +21,13 @@
 //! * Distinct values are compared ignoring ASCII case, as Sigma compares values (and as DNS
 //!   compares names): `WWW.Example.COM` and `www.example.com` are one name.
 
+use super::fold::AsciiFolded;
 use super::key::Key;
 use super::window::{AggSpec, Pending, Val, Win};
 use super::{AggConfig, AggStats, Firing, Observation};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hash, Hasher};
-
-/// A string hashed as its ASCII-lowercase form, without allocating.
-struct AsciiFolded<'a>(&'a str);
-
-impl Hash for AsciiFolded<'_> {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        let mut buf = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(buf.len()) {
-            let folded = &mut buf[..chunk.len()];
-            folded.copy_from_slice(chunk);
-            folded.make_ascii_lowercase();
-            h.write(folded);
-        }
-        h.write_u8(0xff);
-    }
-}
+use std::hash::BuildHasher;
 
 struct Group {
     key: Key,

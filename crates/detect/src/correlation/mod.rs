@@ -11,6 +11,7 @@
 
 mod agg;
 pub mod condition;
+mod fold;
 mod key;
 pub mod spec;
 mod window;

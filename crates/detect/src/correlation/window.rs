@@ -376,16 +376,14 @@ impl Win {
         for (i, (s, sp)) in self.slots.iter_mut().zip(&spec.slots).enumerate() {
             let Some(h) = p.vals[i].hash else { continue };
             if sp.distinct {
-                let len = s.seen.len();
-                match s.seen.get_mut(&h) {
-                    Some(last) => *last = t,
-                    None if len >= cfg.max_values_per_group => {
-                        s.saturated = true;
-                        stats.values_dropped += 1;
-                    }
-                    None => {
-                        s.seen.insert(h, t);
-                    }
+                if s.seen.len() < cfg.max_values_per_group {
+                    // One probe for a new value (get, then insert, would probe twice).
+                    s.seen.entry(h).and_modify(|last| *last = t).or_insert(t);
+                } else if let Some(last) = s.seen.get_mut(&h) {
+                    *last = t;
+                } else {
+                    s.saturated = true;
+                    stats.values_dropped += 1;
                 }
                 if sliding {
                     s.queue.push_back((t, h));
@@ -429,13 +427,12 @@ impl Win {
 
     /// Evaluates every member; `cut`: events at or before it are outside the window.
     fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &Key) -> Option<Firing> {
-        let n_seen = self.rules.iter().filter(|r| r.0 > cut).count() as u64;
         let mut held = Vec::new();
         for (i, m) in spec.members.iter().enumerate() {
             let n = match m.kind {
                 CorrelationType::EventCount => self.count,
                 CorrelationType::ValueCount => m.slot.map_or(0, |s| self.slots[s].seen.len() as u64),
-                CorrelationType::Temporal => n_seen,
+                CorrelationType::Temporal => self.rules.iter().filter(|r| r.0 > cut).count() as u64,
                 CorrelationType::TemporalOrdered => {
                     let done = self.rules.last().is_some_and(|&(_, c)| c != NEVER && c > cut);
                     if done {
