@@ -116,6 +116,22 @@ impl SlotState {
         })
     }
 
+    /// Lists a new value (fewer than `max` are listed). Room grows 1 → 4 → `max`: a flood's
+    /// one-value windows stay small, and a window listing more does not regrow (and copy) its
+    /// list and texts at every doubling; the texts get room for `max` of their average length.
+    fn list(&mut self, h: u64, t: i64, text: &str, max: usize) {
+        let n = self.listed.len();
+        if n == self.listed.capacity() {
+            let room = if n < 4 { 4 - n.min(3) } else { max.saturating_sub(n).max(1) };
+            self.listed.reserve_exact(room);
+            if n >= 4 {
+                self.listed_text.reserve(self.listed_text.len() / n * (room - 1) + text.len());
+            }
+        }
+        self.listed_text.push_str(text);
+        self.listed.push((h, t, self.listed_text.len() as u32));
+    }
+
     /// Keeps the listed values last seen after `cut`.
     fn retain_listed(&mut self, cut: i64) {
         let mut text = String::with_capacity(self.listed_text.len());
@@ -405,11 +421,7 @@ impl Win {
                         s.retain_listed(cut);
                     }
                     if s.listed.len() < cfg.max_listed_values {
-                        if s.listed.capacity() == 0 {
-                            s.listed.reserve_exact(1);
-                        }
-                        s.listed_text.push_str(p.text(i));
-                        s.listed.push((h, t, s.listed_text.len() as u32));
+                        s.list(h, t, p.text(i), cfg.max_listed_values);
                     }
                 }
             }
@@ -473,5 +485,26 @@ fn coarsen(q: &mut VecDeque<(i64, u64)>) {
     for pair in old.chunks(2) {
         let n = pair.iter().map(|x| x.1).sum();
         q.push_back((pair[0].0, n));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SlotState;
+
+    #[test]
+    fn listing_keeps_values_in_order_within_max_room() {
+        for max in [1, 3, 4, 5, 20] {
+            let mut s = SlotState::default();
+            let names: Vec<String> = (0..max).map(|i| format!("name{i}.example.com")).collect();
+            for (i, n) in names.iter().enumerate() {
+                s.list(i as u64, i as i64, n, max);
+            }
+            let got: Vec<(u64, i64, &str)> = s.listed().collect();
+            let want: Vec<(u64, i64, &str)> =
+                names.iter().enumerate().map(|(i, n)| (i as u64, i as i64, n.as_str())).collect();
+            assert_eq!(got, want);
+            assert!(s.listed.capacity() <= max.max(4), "{max}: room {}", s.listed.capacity());
+        }
     }
 }
