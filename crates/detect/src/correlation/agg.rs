@@ -21,30 +21,16 @@
 //! * Distinct values are compared ignoring ASCII case, as Sigma compares values (and as DNS
 //!   compares names): `WWW.Example.COM` and `www.example.com` are one name.
 
-use super::window::{AggSpec, Pending, Win};
+use super::fold::AsciiFolded;
+use super::key::Key;
+use super::window::{AggSpec, Pending, Val, Win};
 use super::{AggConfig, AggStats, Firing, Observation};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hash, Hasher};
-
-/// A string hashed as its ASCII-lowercase form, without allocating.
-struct AsciiFolded<'a>(&'a str);
-
-impl Hash for AsciiFolded<'_> {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        let mut buf = [0u8; 64];
-        for chunk in self.0.as_bytes().chunks(buf.len()) {
-            let folded = &mut buf[..chunk.len()];
-            folded.copy_from_slice(chunk);
-            folded.make_ascii_lowercase();
-            h.write(folded);
-        }
-        h.write_u8(0xff);
-    }
-}
+use std::hash::BuildHasher;
 
 struct Group {
-    key: Vec<String>,
+    key: Key,
     hash: u64,
     max_seen: i64,
     /// Observation number of the group's latest observation (recency, for sweeps and eviction).
@@ -106,11 +92,7 @@ impl Aggregator {
         self.newest = self.newest.max(t);
         let hash = self.hasher.hash_one(obs.group);
         let groups = &self.groups;
-        let found = self.table.find(hash, |&i| {
-            groups[i as usize]
-                .as_ref()
-                .is_some_and(|g| g.key.len() == obs.group.len() && g.key.iter().zip(obs.group).all(|(a, b)| a == b))
-        });
+        let found = self.table.find(hash, |&i| groups[i as usize].as_ref().is_some_and(|g| g.key.is(obs.group)));
         let idx = match found {
             Some(&i) => i as usize,
             None => self.create(obs.group, hash, t, out),
@@ -190,20 +172,17 @@ impl Aggregator {
     }
 
     fn fill(&self, p: &mut Pending, obs: &Observation<'_>) {
-        let n = self.spec.slots.len();
         p.time = obs.time;
         p.rule = obs.rule;
-        p.present.clear();
-        p.hashes.clear();
-        p.texts.resize_with(n, String::new);
+        p.vals.clear();
+        p.text.clear();
         for (i, sp) in self.spec.slots.iter().enumerate() {
             let v = obs.values.get(i).copied().flatten();
-            p.present.push(v.is_some());
-            p.hashes.push(v.map_or(0, |v| self.hasher.hash_one(AsciiFolded(v))));
-            p.texts[i].clear();
             if let (true, Some(v)) = (sp.listed, v) {
-                p.texts[i].push_str(v);
+                p.text.push_str(v);
             }
+            let hash = v.map(|v| self.hasher.hash_one(AsciiFolded(v)));
+            p.vals.push(Val { hash, end: p.text.len() as u32 });
         }
     }
 
@@ -218,22 +197,13 @@ impl Aggregator {
         }
         let g = match self.spare.pop() {
             Some(mut g) => {
-                g.key.truncate(key.len());
-                for (i, k) in key.iter().enumerate() {
-                    match g.key.get_mut(i) {
-                        Some(s) => {
-                            s.clear();
-                            s.push_str(k);
-                        }
-                        None => g.key.push((*k).to_string()),
-                    }
-                }
+                g.key.set(key);
                 (g.hash, g.max_seen, g.touched) = (hash, t, self.stats.observations);
                 g.win.renew();
                 g
             }
             None => Group {
-                key: key.iter().map(|k| (*k).to_string()).collect(),
+                key: Key::new(key),
                 hash,
                 max_seen: t,
                 touched: self.stats.observations,

@@ -11,6 +11,8 @@
 
 mod agg;
 pub mod condition;
+mod fold;
+mod key;
 pub mod spec;
 mod window;
 

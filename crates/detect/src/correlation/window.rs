@@ -30,6 +30,7 @@
 //! so counts only err low) beyond the per-group cap.
 
 use super::condition::Condition;
+use super::key::Key;
 use super::spec::CorrelationType;
 use super::{AggConfig, AggStats, Emit, Firing, WindowMode};
 use std::collections::VecDeque;
@@ -115,6 +116,22 @@ impl SlotState {
         })
     }
 
+    /// Lists a new value (fewer than `max` are listed). Room grows 1 → 4 → `max`: a flood's
+    /// one-value windows stay small, and a window listing more does not regrow (and copy) its
+    /// list and texts at every doubling; the texts get room for `max` of their average length.
+    fn list(&mut self, h: u64, t: i64, text: &str, max: usize) {
+        let n = self.listed.len();
+        if n == self.listed.capacity() {
+            let room = if n < 4 { 4 - n.min(3) } else { max.saturating_sub(n).max(1) };
+            self.listed.reserve_exact(room);
+            if n >= 4 {
+                self.listed_text.reserve(self.listed_text.len() / n * (room - 1) + text.len());
+            }
+        }
+        self.listed_text.push_str(text);
+        self.listed.push((h, t, self.listed_text.len() as u32));
+    }
+
     /// Keeps the listed values last seen after `cut`.
     fn retain_listed(&mut self, cut: i64) {
         let mut text = String::with_capacity(self.listed_text.len());
@@ -130,14 +147,32 @@ impl SlotState {
 }
 
 /// An observation ready to be applied: owned, so it can wait in a reorder buffer; pooled.
+/// Two allocations whatever the number of slots (a flood fills many of them at once).
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     pub time: i64,
     pub rule: usize,
-    /// Per slot: present?, hash, text (only kept for listed slots).
-    pub present: Vec<bool>,
-    pub hashes: Vec<u64>,
-    pub texts: Vec<String>,
+    /// Per value slot.
+    pub vals: Vec<Val>,
+    /// The texts of the listed slots, concatenated.
+    pub text: String,
+}
+
+/// One value slot of a [`Pending`] observation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Val {
+    /// Hash of the value (ASCII case folded); `None`: the event lacks the field.
+    pub hash: Option<u64>,
+    /// End of its text in [`Pending::text`] (empty unless the slot is listed).
+    pub end: u32,
+}
+
+impl Pending {
+    /// The text of slot `i` (empty unless the slot is listed).
+    fn text(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |j| self.vals[j].end);
+        self.text.get(start as usize..self.vals[i].end as usize).unwrap_or_default()
+    }
 }
 
 /// The window state of one group.
@@ -152,8 +187,9 @@ pub(crate) struct Win {
     count: u64,
     times: VecDeque<(i64, u64)>,
     slots: Vec<SlotState>,
-    rules_last: Vec<i64>,
-    chain: Vec<i64>,
+    /// Per referenced rule: (last time seen, time the ordered chain up to it was last completed),
+    /// in one allocation.
+    rules: Vec<(i64, i64)>,
     /// Sliding: events at or before this time have left the window.
     cut: i64,
 }
@@ -172,8 +208,7 @@ impl Win {
             count: 0,
             times: VecDeque::new(),
             slots: spec.slots.iter().map(|_| SlotState::default()).collect(),
-            rules_last: vec![NEVER; spec.n_rules],
-            chain: vec![NEVER; spec.n_rules],
+            rules: vec![(NEVER, NEVER); spec.n_rules],
             cut: NEVER,
         }
     }
@@ -199,8 +234,7 @@ impl Win {
             s.listed.clear();
             s.listed_text.clear();
         }
-        self.rules_last.fill(NEVER);
-        self.chain.fill(NEVER);
+        self.rules.fill((NEVER, NEVER));
         self.cut = NEVER;
     }
 
@@ -220,7 +254,7 @@ impl Win {
         spec: &AggSpec,
         cfg: &AggConfig,
         p: &Pending,
-        key: &[String],
+        key: &Key,
         stats: &mut AggStats,
         out: &mut Vec<Firing>,
     ) {
@@ -300,14 +334,7 @@ impl Win {
 
     /// Closes the open window: conditions decided at window end are evaluated, and a window
     /// that fired is reported with its totals (`Emit::WindowTotals`).
-    pub fn close(
-        &mut self,
-        spec: &AggSpec,
-        cfg: &AggConfig,
-        key: &[String],
-        stats: &mut AggStats,
-        out: &mut Vec<Firing>,
-    ) {
+    pub fn close(&mut self, spec: &AggSpec, cfg: &AggConfig, key: &Key, stats: &mut AggStats, out: &mut Vec<Firing>) {
         if self.active && self.fired && cfg.emit == Emit::WindowTotals {
             if let Some(f) = self.evaluate(spec, NEVER, false, key) {
                 out.push(f);
@@ -363,21 +390,16 @@ impl Win {
             self.first = self.times.front().map_or(t, |x| x.0);
         }
         for (i, (s, sp)) in self.slots.iter_mut().zip(&spec.slots).enumerate() {
-            if !p.present[i] {
-                continue;
-            }
-            let h = p.hashes[i];
+            let Some(h) = p.vals[i].hash else { continue };
             if sp.distinct {
-                let len = s.seen.len();
-                match s.seen.get_mut(&h) {
-                    Some(last) => *last = t,
-                    None if len >= cfg.max_values_per_group => {
-                        s.saturated = true;
-                        stats.values_dropped += 1;
-                    }
-                    None => {
-                        s.seen.insert(h, t);
-                    }
+                if s.seen.len() < cfg.max_values_per_group {
+                    // One probe for a new value (get, then insert, would probe twice).
+                    s.seen.entry(h).and_modify(|last| *last = t).or_insert(t);
+                } else if let Some(last) = s.seen.get_mut(&h) {
+                    *last = t;
+                } else {
+                    s.saturated = true;
+                    stats.values_dropped += 1;
                 }
                 if sliding {
                     s.queue.push_back((t, h));
@@ -399,37 +421,32 @@ impl Win {
                         s.retain_listed(cut);
                     }
                     if s.listed.len() < cfg.max_listed_values {
-                        if s.listed.capacity() == 0 {
-                            s.listed.reserve_exact(1);
-                        }
-                        s.listed_text.push_str(&p.texts[i]);
-                        s.listed.push((h, t, s.listed_text.len() as u32));
+                        s.list(h, t, p.text(i), cfg.max_listed_values);
                     }
                 }
             }
         }
-        if p.rule < self.rules_last.len() {
-            self.rules_last[p.rule] = t;
-            let r = p.rule;
+        let r = p.rule;
+        if r < self.rules.len() {
+            self.rules[r].0 = t;
             if r == 0 {
-                self.chain[0] = t;
-            } else if self.chain[r - 1] != NEVER {
-                self.chain[r] = self.chain[r].max(self.chain[r - 1]);
+                self.rules[0].1 = t;
+            } else if self.rules[r - 1].1 != NEVER {
+                self.rules[r].1 = self.rules[r].1.max(self.rules[r - 1].1);
             }
         }
     }
 
     /// Evaluates every member; `cut`: events at or before it are outside the window.
-    fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &[String]) -> Option<Firing> {
-        let n_seen = self.rules_last.iter().filter(|&&t| t > cut).count() as u64;
+    fn evaluate(&self, spec: &AggSpec, cut: i64, at_close: bool, key: &Key) -> Option<Firing> {
         let mut held = Vec::new();
         for (i, m) in spec.members.iter().enumerate() {
             let n = match m.kind {
                 CorrelationType::EventCount => self.count,
                 CorrelationType::ValueCount => m.slot.map_or(0, |s| self.slots[s].seen.len() as u64),
-                CorrelationType::Temporal => n_seen,
+                CorrelationType::Temporal => self.rules.iter().filter(|r| r.0 > cut).count() as u64,
                 CorrelationType::TemporalOrdered => {
-                    let done = self.chain.last().is_some_and(|&c| c != NEVER && c > cut);
+                    let done = self.rules.last().is_some_and(|&(_, c)| c != NEVER && c > cut);
                     if done {
                         spec.n_rules as u64
                     } else {
@@ -444,10 +461,10 @@ impl Win {
         if held.is_empty() {
             return None;
         }
-        let rules_seen: Vec<usize> = (0..self.rules_last.len()).filter(|&i| self.rules_last[i] > cut).collect();
+        let rules_seen: Vec<usize> = (0..self.rules.len()).filter(|&i| self.rules[i].0 > cut).collect();
         let listed = |s: &SlotState| s.listed().filter(|e| e.1 > cut).map(|e| e.2.to_string()).collect();
         Some(Firing {
-            group: key.iter().map(|k| k.to_string()).collect(),
+            group: key.to_vec(),
             first: self.first,
             last: self.last,
             count: self.count,
@@ -468,5 +485,26 @@ fn coarsen(q: &mut VecDeque<(i64, u64)>) {
     for pair in old.chunks(2) {
         let n = pair.iter().map(|x| x.1).sum();
         q.push_back((pair[0].0, n));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SlotState;
+
+    #[test]
+    fn listing_keeps_values_in_order_within_max_room() {
+        for max in [1, 3, 4, 5, 20] {
+            let mut s = SlotState::default();
+            let names: Vec<String> = (0..max).map(|i| format!("name{i}.example.com")).collect();
+            for (i, n) in names.iter().enumerate() {
+                s.list(i as u64, i as i64, n, max);
+            }
+            let got: Vec<(u64, i64, &str)> = s.listed().collect();
+            let want: Vec<(u64, i64, &str)> =
+                names.iter().enumerate().map(|(i, n)| (i as u64, i as i64, n.as_str())).collect();
+            assert_eq!(got, want);
+            assert!(s.listed.capacity() <= max.max(4), "{max}: room {}", s.listed.capacity());
+        }
     }
 }
