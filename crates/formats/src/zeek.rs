@@ -538,15 +538,14 @@ fn blank(line: &str) -> bool {
 /// The offsets of every separator in `line` (non-overlapping, left to right) into `out[..n]`;
 /// `n` and whether the line holds a backslash.
 fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> (usize, bool) {
-    let n = match sep.as_bytes() {
-        &[c] => crate::split::byte_positions_into(line, c, out),
+    match sep.as_bytes() {
+        &[c] => crate::split::separators_into(line, c, out),
         many => {
             out.clear();
             out.extend(memchr::memmem::find_iter(line, many));
-            out.len()
+            (out.len(), memchr::memchr(b'\\', line).is_some())
         }
-    };
-    (n, memchr::memchr(b'\\', line).is_some())
+    }
 }
 
 /// One JSON record; `Ok(false)` if it is another Zeek log's record (no DNS column at all).
