@@ -141,8 +141,8 @@ struct Header {
     empty: String,
     unset: String,
     cols: Vec<(Col, Box<str>)>,
-    /// The indices of the columns that are not [`Col::Skip`], in order: the only ones a row reads.
-    used: Vec<usize>,
+    /// The columns that are not [`Col::Skip`] (index and kind), in order: the only ones a row reads.
+    used: Vec<(usize, Col)>,
     /// The block is a dns.log (its fields include `query`).
     is_dns: bool,
 }
@@ -166,7 +166,8 @@ impl Default for Header {
 impl Header {
     fn set_fields<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
         self.cols = names.map(|n| (col_of(n), n.into())).collect();
-        self.used = (0..self.cols.len()).filter(|&i| self.cols[i].0 != Col::Skip).collect();
+        self.used =
+            self.cols.iter().enumerate().filter(|(_, (c, _))| *c != Col::Skip).map(|(i, (c, _))| (i, *c)).collect();
         self.is_dns = self.cols.iter().any(|(c, _)| *c == Col::Query);
     }
 
@@ -400,8 +401,13 @@ fn tsv_row(
     // One pass over the line finds every separator (fields are then slices between them) and
     // whether there is any escape at all (they are rare: one look spares one per field).
     let (n, line_escaped) = separators(line.as_bytes(), &hdr.sep, seps);
-    let seps = &seps[..n];
-    let got = seps.len() + 1;
+    // The line's end after the last separator: field `i` ends at `seps[i]`, the last one too.
+    match seps.get_mut(n) {
+        Some(end) => *end = line.len(),
+        None => seps.push(line.len()),
+    }
+    let seps = &seps[..=n];
+    let got = n + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
@@ -416,56 +422,49 @@ fn tsv_row(
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
     let mut st = State::default();
-    let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
-    for &i in &hdr.used {
-        let (col, name) = &hdr.cols[i];
-        // `seps` holds one separator fewer than there are columns (checked above).
-        let start = i.checked_sub(1).map_or(0, |p| seps[p] + hdr.sep.len());
-        let end = seps.get(i).copied().unwrap_or(line.len());
-        let raw = &line[start..end];
+    let (unset, empty, sep_len) = (hdr.unset.as_bytes(), hdr.empty.as_bytes(), hdr.sep.len());
+    for &(i, col) in &hdr.used {
+        // `seps` holds one offset per column (checked above).
+        let start = if i == 0 { 0 } else { seps[i - 1] + sep_len };
+        let raw = &line[start..seps[i]];
         if same(raw.as_bytes(), unset) {
             continue;
         }
-        let is_empty = same(raw.as_bytes(), empty);
-        if *col == Col::Answers {
-            let n = if is_empty { 0 } else { Fields::count(raw, &hdr.set_sep) };
-            d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
+        if same(raw.as_bytes(), empty) {
+            // An empty string or container: nothing to keep, but an empty query name is a name.
+            match col {
+                Col::Query => d.name.clear(),
+                Col::Answers => d.answer_count = Some(0),
+                _ => {}
+            }
+            continue;
         }
         let escaped = line_escaped && memchr::memchr(b'\\', raw.as_bytes()).is_some();
         let utf8 = !escaped || unescape(raw, scratch);
         let v = if escaped { scratch.as_str() } else { raw };
-        if is_empty {
-            // An empty string or container: nothing to keep, but an empty query name is a name.
-            if *col == Col::Query {
-                d.name.clear();
-            }
-            continue;
-        }
-        if matches!(col, Col::Other | Col::Answers) {
-            d.extra.put_at(kept, name, v);
-            kept += 1;
-            continue;
-        }
-        if !utf8 && *col != Col::Query {
-            d.extra.truncate(kept);
-            return Err(bad("value", raw));
-        }
-        if *col == Col::Ts {
-            if let Some(t) = seconds.get(v.as_bytes()) {
-                (d.time, st.saw_ts) = (t, true);
+        let res = match col {
+            Col::Answers | Col::Other => {
+                if col == Col::Answers {
+                    let n = Fields::count(raw, &hdr.set_sep);
+                    d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                }
+                d.extra.put_at(kept, &hdr.cols[i].1, v);
+                kept += 1;
                 continue;
             }
-        }
-        // The name columns are only a fallback for an unset number (as in `apply`): no call.
-        if (*col == Col::QtypeName && d.qtype.is_some()) || (*col == Col::RcodeName && d.rcode.is_some()) {
-            continue;
-        }
-        if let Err(e) = apply(d, &mut st, *col, v) {
+            _ if !utf8 && col != Col::Query => Err(bad("value", raw)),
+            Col::Ts => match seconds.get(v.as_bytes()) {
+                Some(t) => {
+                    (d.time, st.saw_ts) = (t, true);
+                    Ok(())
+                }
+                None => apply(d, &mut st, col, v).map(|()| seconds.put(v.as_bytes())),
+            },
+            _ => apply(d, &mut st, col, v),
+        };
+        if let Err(e) = res {
             d.extra.truncate(kept);
             return Err(e);
-        }
-        if *col == Col::Ts {
-            seconds.put(v.as_bytes());
         }
     }
     d.extra.truncate(kept);
