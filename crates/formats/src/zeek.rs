@@ -347,13 +347,21 @@ fn numbered(v: &str) -> &str {
 }
 
 /// `v.parse::<u16>().ok()`, with 1 to 5 plain digits (ports, classes) read without the generic
-/// parser.
+/// parser, in one pass (digit test and value together).
 fn parse_u16(v: &str) -> Option<u16> {
     let b = v.as_bytes();
-    if (1..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
-        return u16::try_from(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))).ok();
+    if !(1..=5).contains(&b.len()) {
+        return v.parse().ok();
     }
-    v.parse().ok()
+    let mut n = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return v.parse().ok();
+        }
+        n = n * 10 + u32::from(d);
+    }
+    u16::try_from(n).ok()
 }
 
 /// Sets one column from its (unescaped) text.
