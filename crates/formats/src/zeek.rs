@@ -141,8 +141,8 @@ struct Header {
     empty: String,
     unset: String,
     cols: Vec<(Col, Box<str>)>,
-    /// The indices of the columns that are not [`Col::Skip`], in order: the only ones a row reads.
-    used: Vec<usize>,
+    /// The columns that are not [`Col::Skip`] (index and kind), in order: the only ones a row reads.
+    used: Vec<(usize, Col)>,
     /// The block is a dns.log (its fields include `query`).
     is_dns: bool,
 }
@@ -166,7 +166,8 @@ impl Default for Header {
 impl Header {
     fn set_fields<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
         self.cols = names.map(|n| (col_of(n), n.into())).collect();
-        self.used = (0..self.cols.len()).filter(|&i| self.cols[i].0 != Col::Skip).collect();
+        self.used =
+            self.cols.iter().enumerate().filter(|(_, (c, _))| *c != Col::Skip).map(|(i, (c, _))| (i, *c)).collect();
         self.is_dns = self.cols.iter().any(|(c, _)| *c == Col::Query);
     }
 
@@ -346,13 +347,21 @@ fn numbered(v: &str) -> &str {
 }
 
 /// `v.parse::<u16>().ok()`, with 1 to 5 plain digits (ports, classes) read without the generic
-/// parser.
+/// parser, in one pass (digit test and value together).
 fn parse_u16(v: &str) -> Option<u16> {
     let b = v.as_bytes();
-    if (1..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
-        return u16::try_from(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))).ok();
+    if !(1..=5).contains(&b.len()) {
+        return v.parse().ok();
     }
-    v.parse().ok()
+    let mut n = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return v.parse().ok();
+        }
+        n = n * 10 + u32::from(d);
+    }
+    u16::try_from(n).ok()
 }
 
 /// Sets one column from its (unescaped) text.
@@ -400,8 +409,13 @@ fn tsv_row(
     // One pass over the line finds every separator (fields are then slices between them) and
     // whether there is any escape at all (they are rare: one look spares one per field).
     let (n, line_escaped) = separators(line.as_bytes(), &hdr.sep, seps);
-    let seps = &seps[..n];
-    let got = seps.len() + 1;
+    // The line's end after the last separator: field `i` ends at `seps[i]`, the last one too.
+    match seps.get_mut(n) {
+        Some(end) => *end = line.len(),
+        None => seps.push(line.len()),
+    }
+    let seps = &seps[..=n];
+    let got = n + 1;
     if got != hdr.cols.len() {
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
@@ -416,56 +430,49 @@ fn tsv_row(
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
     let mut st = State::default();
-    let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
-    for &i in &hdr.used {
-        let (col, name) = &hdr.cols[i];
-        // `seps` holds one separator fewer than there are columns (checked above).
-        let start = i.checked_sub(1).map_or(0, |p| seps[p] + hdr.sep.len());
-        let end = seps.get(i).copied().unwrap_or(line.len());
-        let raw = &line[start..end];
+    let (unset, empty, sep_len) = (hdr.unset.as_bytes(), hdr.empty.as_bytes(), hdr.sep.len());
+    for &(i, col) in &hdr.used {
+        // `seps` holds one offset per column (checked above).
+        let start = if i == 0 { 0 } else { seps[i - 1] + sep_len };
+        let raw = &line[start..seps[i]];
         if same(raw.as_bytes(), unset) {
             continue;
         }
-        let is_empty = same(raw.as_bytes(), empty);
-        if *col == Col::Answers {
-            let n = if is_empty { 0 } else { Fields::count(raw, &hdr.set_sep) };
-            d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
+        if same(raw.as_bytes(), empty) {
+            // An empty string or container: nothing to keep, but an empty query name is a name.
+            match col {
+                Col::Query => d.name.clear(),
+                Col::Answers => d.answer_count = Some(0),
+                _ => {}
+            }
+            continue;
         }
         let escaped = line_escaped && memchr::memchr(b'\\', raw.as_bytes()).is_some();
         let utf8 = !escaped || unescape(raw, scratch);
         let v = if escaped { scratch.as_str() } else { raw };
-        if is_empty {
-            // An empty string or container: nothing to keep, but an empty query name is a name.
-            if *col == Col::Query {
-                d.name.clear();
-            }
-            continue;
-        }
-        if matches!(col, Col::Other | Col::Answers) {
-            d.extra.put_at(kept, name, v);
-            kept += 1;
-            continue;
-        }
-        if !utf8 && *col != Col::Query {
-            d.extra.truncate(kept);
-            return Err(bad("value", raw));
-        }
-        if *col == Col::Ts {
-            if let Some(t) = seconds.get(v.as_bytes()) {
-                (d.time, st.saw_ts) = (t, true);
+        let res = match col {
+            Col::Answers | Col::Other => {
+                if col == Col::Answers {
+                    let n = Fields::count(raw, &hdr.set_sep);
+                    d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                }
+                d.extra.put_at(kept, &hdr.cols[i].1, v);
+                kept += 1;
                 continue;
             }
-        }
-        // The name columns are only a fallback for an unset number (as in `apply`): no call.
-        if (*col == Col::QtypeName && d.qtype.is_some()) || (*col == Col::RcodeName && d.rcode.is_some()) {
-            continue;
-        }
-        if let Err(e) = apply(d, &mut st, *col, v) {
+            _ if !utf8 && col != Col::Query => Err(bad("value", raw)),
+            Col::Ts => match seconds.get(v.as_bytes()) {
+                Some(t) => {
+                    (d.time, st.saw_ts) = (t, true);
+                    Ok(())
+                }
+                None => apply(d, &mut st, col, v).map(|()| seconds.put(v.as_bytes())),
+            },
+            _ => apply(d, &mut st, col, v),
+        };
+        if let Err(e) = res {
             d.extra.truncate(kept);
             return Err(e);
-        }
-        if *col == Col::Ts {
-            seconds.put(v.as_bytes());
         }
     }
     d.extra.truncate(kept);
@@ -489,7 +496,7 @@ impl Seconds {
     /// The time of `v` if its seconds are the cached ones.
     fn get(&self, v: &[u8]) -> Option<Timestamp> {
         let n = self.len;
-        if n == 0 || v.get(n) != Some(&b'.') || v[..n] != self.digits[..n] {
+        if n == 0 || v.get(n) != Some(&b'.') || !same_digits(&v[..n], &self.digits[..n]) {
             return None;
         }
         let frac = &v[n + 1..];
@@ -522,9 +529,24 @@ impl Seconds {
 }
 
 /// Byte-slice equality with the length test first (most fields differ in length from `-`), then
-/// the first byte (no `memcmp` call for the one-byte fields that are not `-`).
+/// the first byte (no `memcmp` call for the one-byte fields, `-` or not).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.first() == b.first() && a == b
+    a.len() == b.len() && a.first() == b.first() && (a.len() == 1 || a == b)
+}
+
+/// `a == b` for slices of one length up to 16 (the cached seconds: 12 digits at most): from 8 bytes
+/// on, as two overlapping words, with no `memcmp` call.
+fn same_digits(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if !(8..=16).contains(&n) || b.len() != n {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
 
 /// `line.trim().is_empty()`, answered from the first byte when it is visible ASCII (a row).
@@ -538,15 +560,14 @@ fn blank(line: &str) -> bool {
 /// The offsets of every separator in `line` (non-overlapping, left to right) into `out[..n]`;
 /// `n` and whether the line holds a backslash.
 fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> (usize, bool) {
-    let n = match sep.as_bytes() {
-        &[c] => crate::split::byte_positions_into(line, c, out),
+    match sep.as_bytes() {
+        &[c] => crate::split::separators_into(line, c, out),
         many => {
             out.clear();
             out.extend(memchr::memmem::find_iter(line, many));
-            out.len()
+            (out.len(), memchr::memchr(b'\\', line).is_some())
         }
-    };
-    (n, memchr::memchr(b'\\', line).is_some())
+    }
 }
 
 /// One JSON record; `Ok(false)` if it is another Zeek log's record (no DNS column at all).
@@ -600,6 +621,26 @@ mod tests {
         let all = (0..=120_000u32).map(|n| n.to_string()).chain((0..=999u32).map(|n| format!("{n:05}")));
         for v in all.chain(odd.iter().map(|s| s.to_string())).chain(["1a".into(), "a1".into(), "١".into()]) {
             assert_eq!(parse_u16(&v), v.parse::<u16>().ok(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn same_and_same_digits_are_slice_equality() {
+        let words: Vec<&[u8]> = vec![b"", b"-", b"+", b"(empty)", b"(empty", b"(emptY)", b"1795737600", b"1795737601"];
+        let long: Vec<Vec<u8>> = (0..=17).map(|n| (0..n).map(|i| b'0' + (i % 10) as u8).collect()).collect();
+        let mut all: Vec<Vec<u8>> = words.iter().map(|w| w.to_vec()).chain(long.iter().cloned()).collect();
+        for l in &long {
+            for at in 0..l.len() {
+                let mut v = l.clone();
+                v[at] = b'x';
+                all.push(v);
+            }
+        }
+        for a in &all {
+            for b in &all {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+                assert_eq!(same_digits(a, b), a == b, "{a:?} {b:?}");
+            }
         }
     }
 
