@@ -29,5 +29,5 @@ mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
 pub use localtime::LocalZone;
-pub use reader::{dns_slot, process_slot, EventReader, LineReader, ReadOptions, Source};
+pub use reader::{dns_slot, dns_slot_but_extra, process_slot, EventReader, LineReader, ReadOptions, Source};
 pub use registry::{by_name, open_reader, sniff, FormatSpec, FORMATS};

@@ -72,11 +72,19 @@ impl Default for ReadOptions {
 /// Turns `out` into a DNS event, keeping its allocations if it already is one, and returns it
 /// with every field reset.
 pub fn dns_slot(out: &mut Event) -> &mut DnsEvent {
+    let d = dns_slot_but_extra(out);
+    d.extra.clear();
+    d
+}
+
+/// [`dns_slot`] but for `extra`, left as it is (empty if `out` was not a DNS event): for readers
+/// that overwrite its entries in place ([`event::Extra::put_at`]) record after record.
+pub fn dns_slot_but_extra(out: &mut Event) -> &mut DnsEvent {
     if !matches!(out, Event::Dns(_)) {
         *out = Event::Dns(DnsEvent::default());
     }
     let Event::Dns(d) = out else { unreachable!() };
-    d.reset();
+    d.reset_but_extra();
     d
 }
 

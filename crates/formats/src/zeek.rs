@@ -30,8 +30,11 @@
 use crate::dnsutil;
 use crate::ipaddr::parse_ip_inline;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
-use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
-use event::{parse_time, DnsEvent, DnsKind, Event, Extra, QType, Rcode, Timestamp};
+use crate::{
+    dns_slot, dns_slot_but_extra, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects,
+    Source,
+};
+use event::{parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
 use std::io;
 
 pub static SPEC: FormatSpec =
@@ -420,12 +423,7 @@ fn tsv_row(
         return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
     }
     // The extras of the last row are overwritten in place (same columns, no allocation).
-    let mut extra = match out {
-        Event::Dns(d) => std::mem::take(&mut d.extra),
-        _ => Extra::default(),
-    };
-    let d = dns_slot(out);
-    std::mem::swap(&mut d.extra, &mut extra);
+    let d = dns_slot_but_extra(out);
     let mut kept = 0;
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;

@@ -112,11 +112,7 @@ impl<'a> Row<'a> {
             Table::DnsEvents => {
                 // Reset in place, `extra` untouched, when `out` is a DNS event already (every row
                 // but the first): taking `extra` out and back costs more than the reset.
-                if !matches!(out, Event::Dns(_)) {
-                    *out = Event::Dns(DnsEvent::default());
-                }
-                let Event::Dns(d) = out else { unreachable!() };
-                d.reset_but_extra();
+                let d = crate::dns_slot_but_extra(out);
                 d.source_format = format;
                 Row::Dns(d, 0, false)
             }
