@@ -138,6 +138,11 @@ pub enum FieldId {
     Other(Box<str>),
 }
 
+/// One field of an event made into text where the event was matched (parallel hunting), in the
+/// engine's numbering of the fields its correlations read: `None` if not made (no matched rule's
+/// correlation reads it), else its span in the event's texts (`Some(None)`: the field is missing).
+pub type FieldSlot = Option<Option<(u32, u32)>>;
+
 /// Anything the rule engine can evaluate.
 pub trait Record {
     fn time(&self) -> Timestamp;

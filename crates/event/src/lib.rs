@@ -13,7 +13,7 @@ mod time;
 pub use assign::{parse_ip, parse_time, AssignError};
 pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 pub use extra::Extra;
-pub use field::{DerivedField, DnsField, FieldId, FieldValue, ProcessField, Record};
+pub use field::{DerivedField, DnsField, FieldId, FieldSlot, FieldValue, ProcessField, Record};
 pub use json::JsonEvent;
 pub use net::IpNet;
 pub use process::{file_name_of, ProcessEvent};

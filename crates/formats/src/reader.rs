@@ -1,7 +1,7 @@
 //! The reader contract every format implements, and the line splitter the text formats share.
 
 use crate::{RecordError, Rejects};
-use event::{DnsEvent, Event, ProcessEvent};
+use event::{DnsEvent, Event, FieldSlot, ProcessEvent};
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::path::PathBuf;
@@ -34,10 +34,6 @@ pub trait EventReader: Send {
         ("", &[])
     }
 }
-
-/// One field slot of an event's [`EventReader::matched_texts`] (the engine's `FieldSlot`): `None`
-/// if not made, else the field's span in the texts (`Some(None)`: the field is missing).
-pub type FieldSlot = Option<Option<(u32, u32)>>;
 
 /// An opened input: its display name (path, or `-` for stdin), the path where there is one, and
 /// the decompressed byte stream.

@@ -7,9 +7,7 @@ use super::feed::{field_text, Feed, Span, Src};
 use crate::derived::WithDerived;
 use event::FieldId;
 
-/// One field slot of a prepared event: `None` if not made (no matched rule's feed reads it),
-/// else its span in the event's text (`Some(None)`: the field is missing).
-pub type FieldSlot = Option<Option<(u32, u32)>>;
+pub use event::FieldSlot;
 
 /// The field slots (the engine's per-event text cache numbering) each detection rule's feeds
 /// read, and the field of each slot.
