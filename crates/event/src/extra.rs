@@ -125,29 +125,10 @@ impl fmt::Debug for Extra {
     }
 }
 
-/// `a == b` without a `memcmp` call for keys up to 16 bytes (column names): two overlapping
-/// words, or the first, middle and last bytes under 4 bytes.
+/// Column names compared without a `memcmp` call (see [`crate::bytes_eq`]).
 #[inline]
 fn same_key(a: &str, b: &str) -> bool {
-    let (a, b, n) = (a.as_bytes(), b.as_bytes(), a.len());
-    if b.len() != n {
-        return false;
-    }
-    fn w4(s: &[u8], i: usize) -> u32 {
-        u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]])
-    }
-    fn w8(s: &[u8], i: usize) -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    }
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
-        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
-        _ => a == b,
-    }
+    crate::bytes_eq(a.as_bytes(), b.as_bytes())
 }
 
 #[cfg(test)]

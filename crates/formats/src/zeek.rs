@@ -34,7 +34,7 @@ use crate::{
     dns_slot, dns_slot_but_extra, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects,
     Source,
 };
-use event::{parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
+use event::{bytes_eq, parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
 use std::io;
 
 pub static SPEC: FormatSpec =
@@ -433,10 +433,10 @@ fn tsv_row(
         // `seps` holds one offset per column (checked above).
         let start = if i == 0 { 0 } else { seps[i - 1] + sep_len };
         let raw = &line[start..seps[i]];
-        if same(raw.as_bytes(), unset) {
+        if bytes_eq(raw.as_bytes(), unset) {
             continue;
         }
-        if same(raw.as_bytes(), empty) {
+        if bytes_eq(raw.as_bytes(), empty) {
             // An empty string or container: nothing to keep, but an empty query name is a name.
             match col {
                 Col::Query => d.name.clear(),
@@ -494,7 +494,7 @@ impl Seconds {
     /// The time of `v` if its seconds are the cached ones.
     fn get(&self, v: &[u8]) -> Option<Timestamp> {
         let n = self.len;
-        if n == 0 || v.get(n) != Some(&b'.') || !same_digits(&v[..n], &self.digits[..n]) {
+        if n == 0 || v.get(n) != Some(&b'.') || !bytes_eq(&v[..n], &self.digits[..n]) {
             return None;
         }
         let frac = &v[n + 1..];
@@ -524,27 +524,6 @@ impl Seconds {
             (self.len, self.nanos) = (n, nanos);
         }
     }
-}
-
-/// Byte-slice equality with the length test first (most fields differ in length from `-`), then
-/// the first byte (no `memcmp` call for the one-byte fields, `-` or not).
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.first() == b.first() && (a.len() == 1 || a == b)
-}
-
-/// `a == b` for slices of one length up to 16 (the cached seconds: 12 digits at most): from 8 bytes
-/// on, as two overlapping words, with no `memcmp` call.
-fn same_digits(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if !(8..=16).contains(&n) || b.len() != n {
-        return a == b;
-    }
-    let word = |s: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
 
 /// `line.trim().is_empty()`, answered from the first byte when it is visible ASCII (a row).
@@ -619,26 +598,6 @@ mod tests {
         let all = (0..=120_000u32).map(|n| n.to_string()).chain((0..=999u32).map(|n| format!("{n:05}")));
         for v in all.chain(odd.iter().map(|s| s.to_string())).chain(["1a".into(), "a1".into(), "١".into()]) {
             assert_eq!(parse_u16(&v), v.parse::<u16>().ok(), "{v:?}");
-        }
-    }
-
-    #[test]
-    fn same_and_same_digits_are_slice_equality() {
-        let words: Vec<&[u8]> = vec![b"", b"-", b"+", b"(empty)", b"(empty", b"(emptY)", b"1795737600", b"1795737601"];
-        let long: Vec<Vec<u8>> = (0..=17).map(|n| (0..n).map(|i| b'0' + (i % 10) as u8).collect()).collect();
-        let mut all: Vec<Vec<u8>> = words.iter().map(|w| w.to_vec()).chain(long.iter().cloned()).collect();
-        for l in &long {
-            for at in 0..l.len() {
-                let mut v = l.clone();
-                v[at] = b'x';
-                all.push(v);
-            }
-        }
-        for a in &all {
-            for b in &all {
-                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
-                assert_eq!(same_digits(a, b), a == b, "{a:?} {b:?}");
-            }
         }
     }
 

@@ -28,7 +28,7 @@ impl Key {
         let mut rest = self.0.as_slice();
         for p in parts {
             let Some((len, tail)) = split_len(rest) else { return false };
-            if len != p.len() || !tail.get(..len).is_some_and(|k| same(k, p.as_bytes())) {
+            if len != p.len() || !tail.get(..len).is_some_and(|k| event::bytes_eq(k, p.as_bytes())) {
                 return false;
             }
             rest = &tail[len..];
@@ -53,33 +53,6 @@ impl Key {
     }
 }
 
-/// `a == b` for slices of equal length, by 8-byte words (the last one overlapping): group-by
-/// values are short (addresses, zones), where a call to `memcmp` per part costs more than this.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return a == b;
-    }
-    let word = |x: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&x[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut at = 0;
-    loop {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        if at + 8 == n {
-            return true;
-        }
-        at = (at + 8).min(n - 8);
-    }
-}
-
 fn split_len(b: &[u8]) -> Option<(usize, &[u8])> {
     let (len, tail) = b.split_first_chunk::<LEN>()?;
     Some((u32::from_le_bytes(*len) as usize, tail))
@@ -99,21 +72,6 @@ mod tests {
             for &b in cases {
                 assert_eq!(k.is(b), a == b, "{a:?} vs {b:?}");
             }
-        }
-    }
-
-    #[test]
-    fn same_is_slice_equality() {
-        let text = b"0123456789abcdefghijklmnopqrstuvwxyz";
-        for len in 0..=text.len() {
-            let a = &text[..len];
-            assert!(super::same(a, a));
-            for i in 0..len {
-                let mut b = a.to_vec();
-                b[i] ^= 1;
-                assert!(!super::same(a, &b), "{len} {i}");
-            }
-            assert!(!super::same(a, &text[..len.saturating_sub(1)]) || len == 0);
         }
     }
 
