@@ -27,28 +27,40 @@ impl FieldValue<'_> {
     /// The value as text for string matching: borrowed where it already is text, otherwise
     /// written into `buf`. `None` for Missing, Null and JSON arrays/objects.
     pub fn as_text<'b>(&'b self, buf: &'b mut String) -> Option<&'b str> {
-        use std::fmt::Write;
-        buf.clear();
         match self {
-            FieldValue::Str(s) => return Some(s),
-            FieldValue::Missing | FieldValue::Null => return None,
-            FieldValue::Int(i) => write!(buf, "{i}").ok()?,
-            FieldValue::Float(f) => write!(buf, "{f}").ok()?,
-            FieldValue::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
-            FieldValue::Ip(IpAddr::V4(a)) => crate::net::push_ipv4(buf, *a),
-            FieldValue::Ip(IpAddr::V6(a)) => crate::net::push_ipv6(buf, *a),
-            FieldValue::QType(q) => write!(buf, "{q}").ok()?,
-            FieldValue::Rcode(r) => write!(buf, "{r}").ok()?,
-            FieldValue::Time(t) => write!(buf, "{t}").ok()?,
+            FieldValue::Str(s) => Some(s),
+            FieldValue::Json(serde_json::Value::String(s)) => Some(s),
+            _ => {
+                buf.clear();
+                self.push_text(buf).then_some(buf.as_str())
+            }
+        }
+    }
+
+    /// Appends the value's text (as [`FieldValue::as_text`] gives it) to `out`, without an
+    /// intermediate buffer; false (and nothing appended) where `as_text` gives `None`.
+    pub fn push_text(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match self {
+            FieldValue::Str(s) => out.push_str(s),
+            FieldValue::Missing | FieldValue::Null => return false,
+            FieldValue::Int(i) => return write!(out, "{i}").is_ok(),
+            FieldValue::Float(f) => return write!(out, "{f}").is_ok(),
+            FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            FieldValue::Ip(IpAddr::V4(a)) => crate::net::push_ipv4(out, *a),
+            FieldValue::Ip(IpAddr::V6(a)) => crate::net::push_ipv6(out, *a),
+            FieldValue::QType(q) => return write!(out, "{q}").is_ok(),
+            FieldValue::Rcode(r) => return write!(out, "{r}").is_ok(),
+            FieldValue::Time(t) => return write!(out, "{t}").is_ok(),
             FieldValue::Json(v) => match v {
-                serde_json::Value::String(s) => return Some(s),
-                serde_json::Value::Null => return None,
-                serde_json::Value::Bool(b) => buf.push_str(if *b { "true" } else { "false" }),
-                serde_json::Value::Number(n) => write!(buf, "{n}").ok()?,
-                _ => return None,
+                serde_json::Value::String(s) => out.push_str(s),
+                serde_json::Value::Null => return false,
+                serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                serde_json::Value::Number(n) => return write!(out, "{n}").is_ok(),
+                _ => return false,
             },
         }
-        Some(buf.as_str())
+        true
     }
 
     pub fn is_missing(&self) -> bool {
@@ -322,5 +334,46 @@ impl Record for ProcessEvent {
     }
     fn any_text(&self, visit: &mut dyn FnMut(&str) -> bool) -> bool {
         self.any_text_impl(visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldValue;
+    use crate::{QType, Rcode, Timestamp};
+
+    #[test]
+    fn push_text_appends_what_as_text_gives() {
+        let (s, n, arr) = (serde_json::json!("x"), serde_json::json!(1.5), serde_json::json!([1]));
+        let (null, t) = (serde_json::Value::Null, serde_json::json!(true));
+        let values = [
+            FieldValue::Missing,
+            FieldValue::Null,
+            FieldValue::Str("WWW.Example.com"),
+            FieldValue::Int(-42),
+            FieldValue::Float(0.25),
+            FieldValue::Bool(false),
+            FieldValue::Ip("192.0.2.10".parse().unwrap()),
+            FieldValue::Ip("2001:db8::1".parse().unwrap()),
+            FieldValue::Ip("::ffff:10.0.0.1".parse().unwrap()),
+            FieldValue::QType(QType(28)),
+            FieldValue::QType(QType(65000)),
+            FieldValue::Rcode(Rcode(3)),
+            FieldValue::Time(Timestamp::from_secs(1_700_000_000)),
+            FieldValue::Json(&s),
+            FieldValue::Json(&n),
+            FieldValue::Json(&arr),
+            FieldValue::Json(&null),
+            FieldValue::Json(&t),
+        ];
+        for v in values {
+            let want = v.as_text(&mut String::new()).map(|t| format!("pre{t}"));
+            let mut out = String::from("pre");
+            let pushed = v.push_text(&mut out);
+            assert_eq!(pushed.then_some(out.clone()), want, "{v:?}");
+            if !pushed {
+                assert_eq!(out, "pre", "{v:?}");
+            }
+        }
     }
 }

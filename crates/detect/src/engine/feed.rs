@@ -46,7 +46,6 @@ pub(super) struct Scratch {
     firing_text: String,
     /// Per value of the observation being built: its span.
     spans: Vec<Span>,
-    tmp: String,
     joined: String,
     pub firings: Vec<Firing>,
     pub hits: Vec<u32>,
@@ -74,16 +73,16 @@ impl Scratch {
 /// Feeds one matched event to `unit` (call [`Scratch::next_event`] once before an event's first
 /// feed).
 pub(super) fn observe_event(unit: &mut Unit, feed: &Feed, ev: &WithDerived, s: &mut Scratch) {
-    let Scratch { text, cached, spans, tmp, joined, firings, .. } = s;
-    build(feed, From::Event(ev), text, cached, spans, tmp, joined);
+    let Scratch { text, cached, spans, joined, firings, .. } = s;
+    build(feed, From::Event(ev), text, cached, spans, joined);
     observe(unit, feed, ev.time().0, text, spans, firings);
 }
 
 /// Feeds an inner correlation's firing to `unit` (a chained correlation).
 pub(super) fn observe_firing(unit: &mut Unit, feed: &Feed, f: &Firing, s: &mut Scratch) {
-    let Scratch { firing_text: text, spans, tmp, joined, firings, .. } = s;
+    let Scratch { firing_text: text, spans, joined, firings, .. } = s;
     text.clear();
-    build(feed, From::Firing(f), text, &mut [], spans, tmp, joined);
+    build(feed, From::Firing(f), text, &mut [], spans, joined);
     observe(unit, feed, f.last, text, spans, firings);
 }
 
@@ -101,17 +100,16 @@ fn build(
     text: &mut String,
     cached: &mut [Option<Span>],
     spans: &mut Vec<Span>,
-    tmp: &mut String,
     joined: &mut String,
 ) {
     spans.clear();
     for src in &feed.group {
         // A missing group-by field forms its own (empty) group, like KQL's summarize by.
-        spans.push(Some(text_of(src, from, text, cached, tmp).unwrap_or((0, 0))));
+        spans.push(Some(text_of(src, from, text, cached).unwrap_or((0, 0))));
     }
     for srcs in &feed.slots {
         let span = match srcs.as_slice() {
-            [one] => text_of(one, from, text, cached, tmp),
+            [one] => text_of(one, from, text, cached),
             many => {
                 // A tuple: present only if all its parts are.
                 joined.clear();
@@ -120,7 +118,7 @@ fn build(
                     if j > 0 {
                         joined.push_str(" | ");
                     }
-                    match text_of(src, from, text, cached, tmp) {
+                    match text_of(src, from, text, cached) {
                         Some((a, b)) => joined.push_str(&text[a as usize..b as usize]),
                         None => present = false,
                     }
@@ -133,13 +131,13 @@ fn build(
 }
 
 /// A source's text, added to `text` (an event field: once per event, then taken from `cached`).
-fn text_of(src: &Src, from: From, text: &mut String, cached: &mut [Option<Span>], tmp: &mut String) -> Span {
+fn text_of(src: &Src, from: From, text: &mut String, cached: &mut [Option<Span>]) -> Span {
     match (src, from) {
         (Src::Field(id, k), From::Event(ev)) => {
             if let Some(span) = cached[*k] {
                 return span;
             }
-            let span = field_text(ev, id, text, tmp);
+            let span = field_text(ev, id, text);
             cached[*k] = Some(span);
             span
         }
@@ -151,7 +149,8 @@ fn text_of(src: &Src, from: From, text: &mut String, cached: &mut [Option<Span>]
 fn observe(unit: &mut Unit, feed: &Feed, time: i64, text: &str, spans: &[Span], firings: &mut Vec<Firing>) {
     let get = |s: Span| s.map(|(a, b)| &text[a as usize..b as usize]);
     let ng = feed.group.len();
-    const STACK: usize = 16;
+    // Room for the usual few group-by values and slots without a heap allocation.
+    const STACK: usize = 8;
     if spans.len() <= STACK {
         let mut group = [""; STACK];
         let mut values = [None; STACK];
@@ -174,14 +173,16 @@ fn observe(unit: &mut Unit, feed: &Feed, time: i64, text: &str, spans: &[Span], 
 
 /// An event field's text, added to `text` (zones lower-cased: a zone is one group whatever its
 /// case).
-pub(super) fn field_text(ev: &WithDerived, id: &FieldId, text: &mut String, tmp: &mut String) -> Span {
-    let v = ev.field(id);
-    let s = v.as_text(tmp)?;
-    let (at, end) = push(text, s);
-    if *id == FieldId::Derived(DerivedField::Zone) {
-        text[at as usize..].make_ascii_lowercase();
+/// Written straight into `text` (an address is formatted there, not in a buffer then copied).
+pub(super) fn field_text(ev: &WithDerived, id: &FieldId, text: &mut String) -> Span {
+    let at = text.len();
+    if !ev.field(id).push_text(text) {
+        return None;
     }
-    Some((at, end))
+    if *id == FieldId::Derived(DerivedField::Zone) {
+        text[at..].make_ascii_lowercase();
+    }
+    Some((at as u32, text.len() as u32))
 }
 
 fn push(text: &mut String, s: &str) -> (u32, u32) {

@@ -53,7 +53,6 @@ pub struct FieldTexts {
     slots: Vec<FieldSlot>,
     /// Per event: where its text and slots end.
     ends: Vec<(u32, u32)>,
-    tmp: String,
 }
 
 impl FieldTexts {
@@ -83,14 +82,14 @@ impl FieldTexts {
     /// Adds the next event: the texts of the fields read by the feeds of `hits`, if any.
     pub(super) fn add(&mut self, reads: &Reads, ev: &WithDerived, hits: &[u32]) {
         if reads.any(hits) {
-            let FieldTexts { text, slots, tmp, .. } = self;
+            let FieldTexts { text, slots, .. } = self;
             let base = text.len() as u32;
             let first = slots.len();
             slots.resize(first + reads.fields.len(), None);
             for &d in hits {
                 for &k in reads.per_rule[d as usize].iter() {
                     if slots[first + k].is_none() {
-                        let span: Span = field_text(ev, &reads.fields[k], text, tmp);
+                        let span: Span = field_text(ev, &reads.fields[k], text);
                         slots[first + k] = Some(span.map(|(a, b)| (a - base, b - base)));
                     }
                 }
