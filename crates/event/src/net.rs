@@ -51,29 +51,37 @@ impl IpNet {
 }
 
 /// Appends `ip` as `Display` writes it (`10.0.2.1`), without the formatting machinery (which
-/// costs ~300 instructions per address on the rules' hot path).
+/// costs ~300 instructions per address on the rules' hot path): each octet's digits and dot
+/// come from a table, four bytes at a time.
 pub(crate) fn push_ipv4(out: &mut String, ip: Ipv4Addr) {
-    let mut b = [0u8; 15];
+    // Room for four 4-byte writes; the last octet's dot is dropped.
+    let mut b = [0u8; 16];
     let mut n = 0;
-    for (i, o) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            b[n] = b'.';
-            n += 1;
-        }
-        if o >= 100 {
-            b[n] = b'0' + o / 100;
-            n += 1;
-        }
-        if o >= 10 {
-            b[n] = b'0' + o / 10 % 10;
-            n += 1;
-        }
-        b[n] = b'0' + o % 10;
-        n += 1;
+    for o in ip.octets() {
+        let (text, len) = OCTETS[usize::from(o)];
+        b[n..n + 4].copy_from_slice(&text);
+        n += usize::from(len);
     }
     // ASCII digits and dots only.
-    out.push_str(std::str::from_utf8(&b[..n]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(&b[..n - 1]).unwrap_or_default());
 }
+
+/// Per octet value: its decimal digits followed by a dot (zero-padded to 4 bytes), and the
+/// length of digits and dot.
+const OCTETS: [([u8; 4], u8); 256] = {
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut o = 0;
+    while o < 256 {
+        let d = [b'0' + (o / 100) as u8, b'0' + (o / 10 % 10) as u8, b'0' + (o % 10) as u8];
+        t[o] = match o {
+            0..=9 => ([d[2], b'.', 0, 0], 2),
+            10..=99 => ([d[1], d[2], b'.', 0], 3),
+            _ => ([d[0], d[1], d[2], b'.'], 4),
+        };
+        o += 1;
+    }
+    t
+};
 
 /// Appends an IPv6 address as std's `Display` writes it (RFC 5952: lower-case hex, the first
 /// longest run of two or more zero groups as `::`, `::ffff:a.b.c.d` for IPv4-mapped addresses),
@@ -158,12 +166,14 @@ mod tests {
     #[test]
     fn push_ipv4_is_display() {
         let mut s = String::from("x");
-        for a in [0u8, 1, 9, 10, 99, 100, 199, 200, 255] {
+        // Every octet value in every position.
+        for a in 0..=255u8 {
             for b in [0u8, 7, 10, 64, 100, 255] {
-                let ip = Ipv4Addr::new(a, b, 255 - b, a.wrapping_mul(7));
-                s.truncate(1);
-                push_ipv4(&mut s, ip);
-                assert_eq!(s, format!("x{ip}"));
+                for ip in [Ipv4Addr::new(a, b, 255 - b, a.wrapping_mul(7)), Ipv4Addr::new(b, a, b, a)] {
+                    s.truncate(1);
+                    push_ipv4(&mut s, ip);
+                    assert_eq!(s, format!("x{ip}"));
+                }
             }
         }
     }
