@@ -144,12 +144,22 @@ impl Aggregator {
 
     /// Applies everything buffered and decides every open window (end of input).
     pub fn flush(&mut self, out: &mut Vec<Firing>) {
+        // The finished groups are kept for reuse (see `remove`): room for them at once, rather
+        // than regrowing (and copying) the spares at every doubling.
+        let room = self.spare_cap().saturating_sub(self.spare.len());
+        self.spare.reserve_exact(self.live().min(room));
         for i in 0..self.groups.len() {
             if self.groups[i].is_some() {
                 self.finish_group(i, out);
             }
         }
         self.since_sweep = 0;
+    }
+
+    /// Up to one eviction's worth of spare groups: a flood then reuses what the last eviction
+    /// freed.
+    fn spare_cap(&self) -> usize {
+        (self.cfg.max_groups / 8).max(SPARE_GROUPS)
     }
 
     fn live(&self) -> usize {
@@ -274,8 +284,7 @@ impl Aggregator {
             }
             self.pool.extend(g.pending.drain(..).take(64));
             self.free.push(i as u32);
-            // Up to one eviction's worth: a flood then reuses what the last eviction freed.
-            if self.spare.len() < (self.cfg.max_groups / 8).max(SPARE_GROUPS) {
+            if self.spare.len() < self.spare_cap() {
                 g.pending.clear();
                 self.spare.push(g);
             }

@@ -128,6 +128,10 @@ impl SlotState {
                 self.listed_text.reserve(self.listed_text.len() / n * (room - 1) + text.len());
             }
         }
+        if n == 1 {
+            // A second value: texts for four at once (doubling would regrow at the third).
+            self.listed_text.reserve(self.listed_text.len() * 2 + text.len());
+        }
         self.listed_text.push_str(text);
         self.listed.push((h, t, self.listed_text.len() as u32));
     }
