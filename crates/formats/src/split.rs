@@ -78,12 +78,12 @@ pub(crate) fn separators_into(line: &[u8], c: u8, buf: &mut Vec<usize>) -> (usiz
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-mod sse2 {
+pub(crate) mod sse2 {
     use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x};
 
     /// Sixteen bytes as a vector: two words (one unaligned load once compiled, no pointer).
     #[target_feature(enable = "sse2")]
-    fn load(b: &[u8]) -> __m128i {
+    pub(crate) fn load(b: &[u8]) -> __m128i {
         let word = |i: usize| {
             let mut w = [0u8; 8];
             w.copy_from_slice(&b[i..i + 8]);

@@ -16,6 +16,7 @@
 mod cells;
 pub mod csv;
 pub mod json;
+mod plain;
 mod records;
 pub mod time;
 

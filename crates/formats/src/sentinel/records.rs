@@ -11,8 +11,8 @@
 //! blank lines, one less after a CRLF or blank line there. A record still open after `limit`
 //! bytes is a [`Runaway`].
 
+use super::plain::plain_line;
 use std::io::{self, BufRead};
-use std::ops::ControlFlow;
 
 /// A record that grew past the limit (typically an unterminated quote).
 #[derive(Debug)]
@@ -186,82 +186,6 @@ impl Records {
     }
 }
 
-/// The first line of `chunk` when it holds no `"` and no `\r` (but the `\r` of a final `\r\n`)
-/// and ends within `chunk`: its length and where its `\n` is, its comma-separated fields' ranges
-/// into `fields`. `None` for anything else, left to the general paths. One pass, eight bytes at a
-/// time: a word with no byte at or below `,` is passed over, one with a comma is split, one with a
-/// byte below `#` (line breaks, `"`, but also spaces) is looked at exactly.
-fn plain_line(chunk: &[u8], fields: &mut Vec<(usize, usize)>) -> Option<(usize, usize)> {
-    fields.clear();
-    let mut start = 0;
-    let mut base = 0;
-    while let Some(&bytes) = chunk.get(base..).and_then(|r| r.first_chunk::<8>()) {
-        if let ControlFlow::Break(found) = scan_word(u64::from_le_bytes(bytes), base, chunk, &mut start, fields) {
-            return found;
-        }
-        base += 8;
-    }
-    let rest = &chunk[base..];
-    let mut bytes = [0u8; 8];
-    bytes[..rest.len()].copy_from_slice(rest);
-    match scan_word(u64::from_le_bytes(bytes), chunk.len() - rest.len(), chunk, &mut start, fields) {
-        ControlFlow::Break(found) => found,
-        ControlFlow::Continue(()) => None,
-    }
-}
-
-/// [`plain_line`] on the word at `base` (zero bytes past the end of `chunk`): its commas, and
-/// the end of the line if it is in it.
-#[inline(always)]
-fn scan_word(
-    word: u64,
-    base: usize,
-    chunk: &[u8],
-    start: &mut usize,
-    fields: &mut Vec<(usize, usize)>,
-) -> ControlFlow<Option<(usize, usize)>> {
-    use crate::split::matches;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // No byte at or below `,` (so no comma, quote or line break): most words of names and
-    // addresses, passed over with this one test (exact for the whole word, as below).
-    if word.wrapping_sub(ONES * u64::from(b'-')) & !word & HIGH == 0 {
-        return ControlFlow::Continue(());
-    }
-    let [comma, nl, cr, quote] = [b',', b'\n', b'\r', b'"'].map(|c| u64::from_le_bytes([c; 8]));
-    let mut commas = matches(word, comma);
-    // Some byte below `#` ("any" is exact; `hasless` in Bit Twiddling Hacks).
-    if word.wrapping_sub(ONES * u64::from(b'#')) & !word & HIGH != 0 {
-        let special = matches(word, nl) | matches(word, cr) | matches(word, quote);
-        if special != 0 {
-            let at = special.trailing_zeros() as usize / 8;
-            let end = base + at;
-            let nl_at = match chunk.get(end) {
-                Some(b'\n') => end,
-                Some(b'\r') if chunk.get(end + 1) == Some(&b'\n') => end + 1,
-                _ => return ControlFlow::Break(None),
-            };
-            commas &= (1u64 << (at * 8)).wrapping_sub(1);
-            push_fields(commas, base, start, fields);
-            fields.push((*start, end));
-            return ControlFlow::Break(Some((end, nl_at)));
-        }
-    }
-    push_fields(commas, base, start, fields);
-    ControlFlow::Continue(())
-}
-
-/// The fields ended by the commas flagged in `commas` (a word at `base`).
-#[inline(always)]
-fn push_fields(mut commas: u64, base: usize, start: &mut usize, fields: &mut Vec<(usize, usize)>) {
-    while commas != 0 {
-        let comma = base + commas.trailing_zeros() as usize / 8;
-        fields.push((*start, comma));
-        *start = comma + 1;
-        commas &= commas - 1;
-    }
-}
-
 /// A line whose quoted fields are all plain RFC 4180 ones (`"…"` from separator to separator,
 /// `""` inside for a quote, no line break inside): its fields unquoted, back to back, into
 /// `data`, as `csv_core` gives them. `false` for anything else (a quote inside an unquoted field,
@@ -374,48 +298,6 @@ mod tests {
                 assert_eq!(fields(&got), fields(&want), "{text:?} (buffer {buf})");
                 if !input.contains(&b'\r') && !text.contains("\n\n") {
                     assert_eq!(got, want, "{text:?} (buffer {buf})");
-                }
-            }
-        }
-    }
-
-    /// A line's length, fields and newline.
-    type Plain = (usize, Vec<(usize, usize)>, usize);
-
-    /// `plain_line` as the straightforward code reads it.
-    fn plain_line_naive(chunk: &[u8]) -> Option<Plain> {
-        let nl = chunk.iter().position(|&b| b == b'\n')?;
-        let line = &chunk[..nl];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.contains(&b'"') || line.contains(&b'\r') {
-            return None;
-        }
-        let mut fields = Vec::new();
-        let mut start = 0;
-        for (i, _) in line.iter().enumerate().filter(|(_, &b)| b == b',') {
-            fields.push((start, i));
-            start = i + 1;
-        }
-        fields.push((start, line.len()));
-        Some((line.len(), fields, nl))
-    }
-
-    #[test]
-    fn plain_line_agrees_with_the_naive_split() {
-        let alphabet = [b'a', b',', b'"', b'\r', b'\n', b' ', b'!', b'#', b'+', b'-', 0x00, 0x80, 0xff];
-        let mut fields = Vec::new();
-        for prefix in 0..10 {
-            for mut n in 0..alphabet.len().pow(4) {
-                let mut chunk: Vec<u8> = b"ab,cd,efgh"[..prefix].to_vec();
-                for _ in 0..4 {
-                    chunk.push(alphabet[n % alphabet.len()]);
-                    n /= alphabet.len();
-                }
-                chunk.extend_from_slice(b",x\n");
-                for len in [chunk.len() - 1, chunk.len()] {
-                    let chunk = &chunk[..len];
-                    let got = plain_line(chunk, &mut fields).map(|(end, nl)| (end, fields.clone(), nl));
-                    assert_eq!(got, plain_line_naive(chunk), "{chunk:?}");
                 }
             }
         }
