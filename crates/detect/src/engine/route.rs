@@ -1,22 +1,42 @@
 //! Which detection rules an event is tested against: the rules of its class, and for DNS events
 //! with a typed query type below 256 only those whose query-type pre-check admits that type —
-//! one table lookup per event instead of one pre-check per rule. Rule order is kept, so alerts
-//! come out in the same order as when every rule is asked in turn.
+//! one table lookup per event instead of one pre-check per rule — and, among those, only the
+//! ones whose result-code terms (`ResultCode: NXDOMAIN`, `not ResultCode|exists`) the event's
+//! result code passes: most traffic is answered NOERROR (or logged without a code), and those
+//! rules then cost nothing. Rule order is kept, so alerts come out in the same order as when
+//! every rule is asked in turn.
 
 use super::class_index;
 use crate::DetectionRule;
-use event::{Event, QType};
+use event::{Event, QType, Rcode};
 
 /// DNS classes routed by query type: query, response, transfer (their `class_index`).
 const DNS_CLASSES: usize = 3;
 
+/// Result codes routed one by one: 0..15 (the header's four bits, where nearly all answers are).
+const ROUTED_RCODES: u16 = 16;
+/// Result-code slots of a query type's table: no code, codes 0..15, and every other code (whose
+/// list keeps every rule the query type admits).
+const RCODE_SLOTS: usize = ROUTED_RCODES as usize + 2;
+
+/// The slot of a result code in a [`Routes::by_rcode`] table.
+fn rcode_slot(rcode: Option<Rcode>) -> usize {
+    match rcode {
+        None => 0,
+        Some(Rcode(r)) => usize::from(r.min(ROUTED_RCODES)) + 1,
+    }
+}
+
 pub(super) struct Routes {
     /// Every rule of each class, in load order.
     by_class: [Vec<usize>; 5],
-    /// Distinct rule lists of the DNS classes' query types.
+    /// Distinct rule lists of the DNS classes' query types and result codes.
     lists: Vec<Vec<usize>>,
-    /// Per DNS class and query type below 256: its list in `lists`.
+    /// Per DNS class and query type below 256: its table in `by_rcode`.
     by_qtype: Vec<[u16; 256]>,
+    /// Per distinct rule list of a query type, and result-code slot (see [`rcode_slot`]): the
+    /// list in `lists`.
+    by_rcode: Vec<[u16; RCODE_SLOTS]>,
 }
 
 /// The rules to test an event against.
@@ -34,31 +54,42 @@ impl Routes {
         for (i, r) in rules.iter().enumerate() {
             by_class[class_index(r.class)].push(i);
         }
-        let mut lists: Vec<Vec<usize>> = Vec::new();
+        let mut qtype_lists: Vec<Vec<usize>> = Vec::new();
         let mut by_qtype = Vec::with_capacity(DNS_CLASSES);
         for class in &by_class[..DNS_CLASSES] {
             let mut table = [0u16; 256];
             for (q, slot) in table.iter_mut().enumerate() {
                 let list: Vec<usize> =
                     class.iter().copied().filter(|&i| rules[i].admits_qtype(QType(q as u16))).collect();
-                *slot = match lists.iter().position(|l| *l == list) {
-                    Some(k) => k as u16,
-                    None => {
-                        lists.push(list);
-                        (lists.len() - 1) as u16
-                    }
-                };
+                *slot = intern(&mut qtype_lists, list);
             }
             by_qtype.push(table);
         }
-        Routes { by_class, lists, by_qtype }
+        let mut lists: Vec<Vec<usize>> = Vec::new();
+        let by_rcode = qtype_lists
+            .iter()
+            .map(|list| {
+                let mut table = [0u16; RCODE_SLOTS];
+                for (slot, entry) in table.iter_mut().enumerate() {
+                    // The last slot (codes from 16 up) keeps the query type's whole list.
+                    let rcode = (1..RCODE_SLOTS - 1).contains(&slot).then(|| Rcode(slot as u16 - 1));
+                    let keep = |&&i: &&usize| slot == RCODE_SLOTS - 1 || rules[i].admits_rcode(rcode);
+                    *entry = intern(&mut lists, list.iter().filter(keep).copied().collect());
+                }
+                table
+            })
+            .collect();
+        Routes { by_class, lists, by_qtype, by_rcode }
     }
 
+    #[inline]
     pub(super) fn route(&self, ci: usize, ev: &Event) -> Route<'_> {
         if ci < DNS_CLASSES {
             if let Event::Dns(d) = ev {
                 if let Some(QType(q)) = d.qtype.filter(|q| q.0 < 256) {
-                    return Route { rules: &self.lists[usize::from(self.by_qtype[ci][usize::from(q)])], gated: true };
+                    let by_rcode = &self.by_rcode[usize::from(self.by_qtype[ci][usize::from(q)])];
+                    let list = by_rcode[rcode_slot(d.rcode)];
+                    return Route { rules: &self.lists[usize::from(list)], gated: true };
                 }
             }
         }
@@ -66,11 +97,22 @@ impl Routes {
     }
 }
 
+/// The index of `list` in `lists`, added if new.
+fn intern(lists: &mut Vec<Vec<usize>>, list: Vec<usize>) -> u16 {
+    match lists.iter().position(|l| *l == list) {
+        Some(k) => k as u16,
+        None => {
+            lists.push(list);
+            (lists.len() - 1) as u16
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{load_str, Rule};
-    use event::{DnsEvent, DnsKind, EventClass};
+    use event::{DnsEvent, DnsField, DnsKind, EventClass};
     use std::path::Path;
 
     fn rule(category: &str, detection: &str) -> DetectionRule {
@@ -107,5 +149,49 @@ mod tests {
         assert_eq!((r.rules, r.gated), (&[3][..], true));
         let r = routes.route(class_index(EventClass::DnsTransfer), &dns(Some(252), DnsKind::Transfer));
         assert_eq!(r.rules, &[] as &[usize]);
+    }
+
+    /// Routing by query type and result code drops only rules that could not match: for every
+    /// event, the routed rules that match are exactly the rules of its class the general
+    /// evaluation matches.
+    #[test]
+    fn routing_by_result_code_keeps_every_match() {
+        let private = "ClientIP|cidr: [10.0.0.0/8, '::1/128']";
+        let rules = [
+            rule("dns", &format!("  s: {{QueryType: [A, AAAA]}}\n  nx: {{ResultCode: NXDOMAIN}}\n  p: {{{private}}}\n  condition: s and nx and not p\n")),
+            rule("dns", &format!("  s: {{QueryType: [A]}}\n  a: {{ResultCode|exists: true}}\n  p: {{{private}}}\n  condition: s and not a and not p\n")),
+            rule("dns", "  s: {QueryType: [AXFR, IXFR]}\n  ok: {ResultCode: [NOERROR, null]}\n  condition: s and ok\n"),
+            rule("dns", "  nx: {ResultCode|neq: NXDOMAIN}\n  w: {Name|endswith: .test}\n  condition: nx and w\n"),
+            rule("dns", "  x: {ResultCode: [5, 16]}\n  y: {QueryType: [A]}\n  condition: x or y\n"),
+            rule("dns_response", "  s: {QueryType: [A]}\n  nx: {ResultCode: NXDOMAIN}\n  condition: s and not nx\n"),
+        ];
+        let routes = Routes::new(rules.iter());
+        for (class, kind) in [(EventClass::DnsQuery, DnsKind::Query), (EventClass::DnsResponse, DnsKind::Response)] {
+            let ci = class_index(class);
+            for q in [None, Some(1), Some(28), Some(252), Some(251), Some(257)] {
+                for rcode in [None, Some(0), Some(3), Some(5), Some(15), Some(16), Some(300)] {
+                    for client in ["10.1.2.3", "203.0.113.9"] {
+                        for name in ["a.test", "a.example"] {
+                            let mut d =
+                                DnsEvent { qtype: q.map(QType), rcode: rcode.map(Rcode), kind, ..DnsEvent::default() };
+                            d.set(DnsField::ClientIp, client).unwrap();
+                            d.set(DnsField::Name, name).unwrap();
+                            let e = Event::Dns(d);
+                            let r = routes.route(ci, &e);
+                            let routed = |i: usize| {
+                                r.rules.contains(&i)
+                                    && if r.gated { rules[i].matches_admitted(&e) } else { rules[i].matches(&e) }
+                            };
+                            for &i in &routes.by_class[ci] {
+                                assert_eq!(routed(i), rules[i].matches_generally(&e), "rule {i} on {e:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // NOERROR A queries skip the NXDOMAIN rule and the rule for unanswered queries.
+        let e = Event::Dns(DnsEvent { qtype: Some(QType(1)), rcode: Some(Rcode(0)), ..DnsEvent::default() });
+        assert_eq!(routes.route(class_index(EventClass::DnsQuery), &e).rules, &[3, 4][..]);
     }
 }

@@ -14,7 +14,7 @@
 use super::compile::Selection;
 use super::condition::Cond;
 use super::fast::Fast;
-use event::DnsEvent;
+use event::{DnsEvent, Rcode};
 
 /// One term: the tests of a one-alternative selection (each with its `neq`), and whether the
 /// term is the selection's negation.
@@ -127,7 +127,9 @@ impl Conj {
 
     /// The verdict for an event routed by a query type the gate admits (or a rule without
     /// gate, whose terms then hold no gate selection). Shared terms are answered from `memo`
-    /// (one memo per event).
+    /// (one memo per event). Inlined into the matcher's loop: out of line it costs ~30
+    /// instructions per call in moves and spills.
+    #[inline]
     pub(crate) fn check(&self, d: &DnsEvent, memo: &mut Memo) -> Verdict {
         for t in &self.terms {
             let eval = || t.tests.iter().all(|(f, neq)| f.eval(d) != *neq);
@@ -144,6 +146,15 @@ impl Conj {
         } else {
             Verdict::Maybe
         }
+    }
+
+    /// False when an event with this result code fails a term that tests nothing but the result
+    /// code (`ResultCode: NXDOMAIN`, `not ResultCode|exists`): [`Conj::check`] would say
+    /// [`Verdict::No`] for it whatever the rest of the event holds, so the routing may drop the rule.
+    pub(crate) fn admits_rcode(&self, rcode: Option<Rcode>) -> bool {
+        let d = DnsEvent { rcode, ..DnsEvent::default() };
+        let rcode_only = |t: &&Term| t.tests.iter().all(|(f, _)| f.reads_only_rcode());
+        self.terms.iter().filter(rcode_only).all(|t| t.tests.iter().all(|(f, neq)| f.eval(&d) != *neq) != t.negated)
     }
 
     /// After a [`Verdict::Maybe`] for the event: selection `i`'s value if it is one of the

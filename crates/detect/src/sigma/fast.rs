@@ -140,15 +140,21 @@ impl Fast {
         }
     }
 
+    /// Whether the answer depends on the event's result code alone.
+    pub(crate) fn reads_only_rcode(&self) -> bool {
+        matches!(self, Fast::Rcodes { .. } | Fast::Exists { field: DnsField::ResultCode, .. })
+    }
+
     /// The test's answer before `neq`.
     pub(crate) fn eval(&self, d: &DnsEvent) -> bool {
         match self {
             Fast::QTypes { set, null } => d.qtype.map_or(*null, |q| set.contains(q)),
             Fast::Rcodes { codes, null } => d.rcode.map_or(*null, |r| codes.contains(&r)),
             Fast::Ips { field, nets, ips, null } => {
+                // By reference: read by value, both fields were loaded and selected byte by byte.
                 let ip = match field {
-                    IpField::Client => d.client_ip,
-                    IpField::Server => d.server_ip,
+                    IpField::Client => &d.client_ip,
+                    IpField::Server => &d.server_ip,
                 };
                 match ip {
                     Some(a) => {

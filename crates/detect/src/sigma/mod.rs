@@ -138,6 +138,13 @@ impl DetectionRule {
         self.gate.as_ref().is_none_or(|g| g.admits_type(q))
     }
 
+    /// Whether an event with this result code (and a typed query type the gate admits) can match:
+    /// false when a term of the condition's top-level `and` that tests nothing but the result
+    /// code rules it out (see `conj.rs`); always true for rules without such a term.
+    pub(crate) fn admits_rcode(&self, rcode: Option<event::Rcode>) -> bool {
+        self.conj.as_ref().is_none_or(|c| c.admits_rcode(rcode))
+    }
+
     /// The condition walked in full, with no pre-check: for callers that routed the event by
     /// [`DetectionRule::admits_qtype`] already.
     pub(crate) fn matches_without_gate<R: Record + ?Sized>(&self, r: &R) -> bool {
