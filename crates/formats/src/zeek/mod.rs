@@ -27,15 +27,15 @@
 //! `trans_id`, `rtt`, `qclass_name`, the flags `AA` `TC` `RD` `RA` `Z` and `TTLs` are dropped
 //! (no rule use; keeping them costs two allocations each and halves throughput).
 
+mod tsv;
+
 use crate::dnsutil;
 use crate::ipaddr::parse_ip_inline;
 use crate::jsonwalk::{first_line, has, has_key, push_extra, walk, Val};
-use crate::{
-    dns_slot, dns_slot_but_extra, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects,
-    Source,
-};
-use event::{bytes_eq, parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
+use crate::{dns_slot, EventReader, FormatSpec, InputError, LineReader, ReadOptions, RecordError, Rejects, Source};
+use event::{parse_time, DnsEvent, DnsKind, Event, QType, Rcode, Timestamp};
 use std::io;
+use tsv::{tsv_row, Seconds};
 
 pub static SPEC: FormatSpec =
     FormatSpec { name: "zeek-dns", description: "Zeek dns.log, TSV (with its # header) or JSON", sniff, open };
@@ -244,19 +244,6 @@ fn unescape(s: &str, out: &mut String) -> bool {
     }
 }
 
-/// Counts the fields of a set value (`answers`) split by the set separator.
-struct Fields;
-
-impl Fields {
-    fn count(line: &str, sep: &str) -> usize {
-        match sep.as_bytes() {
-            // A plain loop: set values are short, `memchr`'s set-up would cost more.
-            [b] => line.bytes().filter(|c| c == b).count() + 1,
-            s => memchr::memmem::find_iter(line.as_bytes(), s).count() + 1,
-        }
-    }
-}
-
 pub struct ZeekReader {
     lines: LineReader,
     server: Option<String>,
@@ -350,21 +337,9 @@ fn numbered(v: &str) -> &str {
 }
 
 /// `v.parse::<u16>().ok()`, with 1 to 5 plain digits (ports, classes) read without the generic
-/// parser, in one pass (digit test and value together).
+/// parser.
 fn parse_u16(v: &str) -> Option<u16> {
-    let b = v.as_bytes();
-    if !(1..=5).contains(&b.len()) {
-        return v.parse().ok();
-    }
-    let mut n = 0u32;
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return v.parse().ok();
-        }
-        n = n * 10 + u32::from(d);
-    }
-    u16::try_from(n).ok()
+    tsv::digits_u16(v.as_bytes()).or_else(|| v.parse().ok())
 }
 
 /// Sets one column from its (unescaped) text.
@@ -401,149 +376,11 @@ fn apply(d: &mut DnsEvent, st: &mut State, col: Col, v: &str) -> Result<(), Reco
     Ok(())
 }
 
-fn tsv_row(
-    line: &str,
-    hdr: &Header,
-    seps: &mut Vec<usize>,
-    seconds: &mut Seconds,
-    scratch: &mut String,
-    out: &mut Event,
-) -> Result<(), RecordError> {
-    // One pass over the line finds every separator (fields are then slices between them) and
-    // whether there is any escape at all (they are rare: one look spares one per field).
-    let (n, line_escaped) = separators(line.as_bytes(), &hdr.sep, seps);
-    // The line's end after the last separator: field `i` ends at `seps[i]`, the last one too.
-    match seps.get_mut(n) {
-        Some(end) => *end = line.len(),
-        None => seps.push(line.len()),
-    }
-    let seps = &seps[..=n];
-    let got = n + 1;
-    if got != hdr.cols.len() {
-        return Err(RecordError::FieldCount { got, want: hdr.cols.len() });
-    }
-    // The extras of the last row are overwritten in place (same columns, no allocation).
-    let d = dns_slot_but_extra(out);
-    let mut kept = 0;
-    d.source_format = SPEC.name;
-    d.kind = DnsKind::Query;
-    let mut st = State::default();
-    let (unset, empty, sep_len) = (hdr.unset.as_bytes(), hdr.empty.as_bytes(), hdr.sep.len());
-    for &(i, col) in &hdr.used {
-        // `seps` holds one offset per column (checked above).
-        let start = if i == 0 { 0 } else { seps[i - 1] + sep_len };
-        let raw = &line[start..seps[i]];
-        if bytes_eq(raw.as_bytes(), unset) {
-            continue;
-        }
-        if bytes_eq(raw.as_bytes(), empty) {
-            // An empty string or container: nothing to keep, but an empty query name is a name.
-            match col {
-                Col::Query => d.name.clear(),
-                Col::Answers => d.answer_count = Some(0),
-                _ => {}
-            }
-            continue;
-        }
-        let escaped = line_escaped && memchr::memchr(b'\\', raw.as_bytes()).is_some();
-        let utf8 = !escaped || unescape(raw, scratch);
-        let v = if escaped { scratch.as_str() } else { raw };
-        let res = match col {
-            Col::Answers | Col::Other => {
-                if col == Col::Answers {
-                    let n = Fields::count(raw, &hdr.set_sep);
-                    d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
-                }
-                d.extra.put_at(kept, &hdr.cols[i].1, v);
-                kept += 1;
-                continue;
-            }
-            _ if !utf8 && col != Col::Query => Err(bad("value", raw)),
-            Col::Ts => match seconds.get(v.as_bytes()) {
-                Some(t) => {
-                    (d.time, st.saw_ts) = (t, true);
-                    Ok(())
-                }
-                None => apply(d, &mut st, col, v).map(|()| seconds.put(v.as_bytes())),
-            },
-            _ => apply(d, &mut st, col, v),
-        };
-        if let Err(e) = res {
-            d.extra.truncate(kept);
-            return Err(e);
-        }
-    }
-    d.extra.truncate(kept);
-    st.finish(d)
-}
-
-/// The whole seconds of the last epoch `ts` read (`1795737600` of `1795737600.009002`) and their
-/// time: the rows of one second then only read the fraction. What `Timestamp::from_epoch_str`
-/// gives for `SECONDS.FRACTION` (1 to 12 digits, then 1 to 9).
-#[derive(Default)]
-struct Seconds {
-    digits: [u8; 12],
-    len: usize,
-    nanos: i64,
-}
-
-const FRACTION_SCALE: [i64; 10] =
-    [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-
-impl Seconds {
-    /// The time of `v` if its seconds are the cached ones.
-    fn get(&self, v: &[u8]) -> Option<Timestamp> {
-        let n = self.len;
-        if n == 0 || v.get(n) != Some(&b'.') || !bytes_eq(&v[..n], &self.digits[..n]) {
-            return None;
-        }
-        let frac = &v[n + 1..];
-        if !(1..=9).contains(&frac.len()) {
-            return None;
-        }
-        let mut nanos = 0i64;
-        for &c in frac {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            nanos = nanos * 10 + i64::from(d);
-        }
-        self.nanos.checked_add(nanos * FRACTION_SCALE[frac.len()]).map(Timestamp)
-    }
-
-    /// Caches the seconds of `v` if it starts with 1 to 12 digits and a dot.
-    fn put(&mut self, v: &[u8]) {
-        let n = v.iter().take(13).take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=12).contains(&n) || v.get(n) != Some(&b'.') {
-            return;
-        }
-        let secs = v[..n].iter().fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
-        if let Some(nanos) = secs.checked_mul(event::NANOS_PER_SEC) {
-            self.digits[..n].copy_from_slice(&v[..n]);
-            (self.len, self.nanos) = (n, nanos);
-        }
-    }
-}
-
 /// `line.trim().is_empty()`, answered from the first byte when it is visible ASCII (a row).
 fn blank(line: &str) -> bool {
     match line.as_bytes().first() {
         Some(b) if b.is_ascii_graphic() => false,
         _ => line.trim().is_empty(),
-    }
-}
-
-/// The offsets of every separator in `line` (non-overlapping, left to right) into `out[..n]`;
-/// `n` and whether the line holds a backslash.
-fn separators(line: &[u8], sep: &str, out: &mut Vec<usize>) -> (usize, bool) {
-    match sep.as_bytes() {
-        &[c] => crate::split::separators_into(line, c, out),
-        many => {
-            out.clear();
-            out.extend(memchr::memmem::find_iter(line, many));
-            (out.len(), memchr::memchr(b'\\', line).is_some())
-        }
     }
 }
 
@@ -599,46 +436,5 @@ mod tests {
         for v in all.chain(odd.iter().map(|s| s.to_string())).chain(["1a".into(), "a1".into(), "١".into()]) {
             assert_eq!(parse_u16(&v), v.parse::<u16>().ok(), "{v:?}");
         }
-    }
-
-    #[test]
-    fn cached_seconds_give_what_from_epoch_str_gives() {
-        let stamps = [
-            "1795737600.009002",
-            "1795737600.5",
-            "1795737600.123456789",
-            "1795737600.1234567891",
-            "1795737600.",
-            "1795737600.x",
-            "1795737600",
-            "1795737601.000001",
-            "17957376010.1",
-            "179573760.1",
-            "0.1",
-            "0.999999999",
-            "9223372036.854775807",
-            "9223372036.854775808",
-            "9223372036.9",
-            "9223372037.0",
-            "999999999999.5",
-            "1000000000000.5",
-            "-1.5",
-            "+1.5",
-            "2026-11-27T13:14:15Z",
-        ];
-        let mut seconds = Seconds::default();
-        for _ in 0..2 {
-            for a in stamps {
-                seconds.put(a.as_bytes());
-                for b in stamps {
-                    if let Some(t) = seconds.get(b.as_bytes()) {
-                        assert_eq!(Some(t), Timestamp::from_epoch_str(b), "{b} after {a}");
-                    }
-                }
-            }
-        }
-        seconds.put(b"1795737600.1");
-        assert_eq!(seconds.get(b"1795737600.25"), Timestamp::from_epoch_str("1795737600.25"));
-        assert!(seconds.get(b"1795737600.25").is_some());
     }
 }
