@@ -6,9 +6,9 @@
 
 use super::message::word;
 use crate::ipaddr::{ipv4_prefix, parse_ip};
-use crate::split::{find_byte, find_either};
+use crate::split::{find_byte, find_either, matches};
 use event::{DnsEvent, DnsKind, QType, Timestamp, Transport};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// What a query line holds, before any of it is written to the event.
 #[derive(Debug)]
@@ -24,9 +24,85 @@ pub struct Query<'a> {
     server: Option<IpAddr>,
 }
 
-/// Reads a message starting with `client ` if it is a query line of the usual shape.
+/// The last two server addresses read as `(ADDR)`: a server listens on few addresses, so most
+/// lines repeat one of them and its text is compared as one 16-byte word instead of parsed.
+#[derive(Debug, Clone)]
+pub struct Servers {
+    /// The text after `(` up to and including `)` as a word (zeros after it), the mask of its
+    /// bytes, its length, the address. An empty slot has a key no masked word equals.
+    last: [(u128, u128, usize, Ipv4Addr); 2],
+}
+
+impl Default for Servers {
+    fn default() -> Self {
+        Servers { last: [(1, 0, 0, Ipv4Addr::UNSPECIFIED); 2] }
+    }
+}
+
+impl Servers {
+    /// The address of `(ADDR)` (`ip` is what follows the `(`) when it is alone or before a space,
+    /// as [`query`] reads it without the cache; `None` when it is not such a dotted quad.
+    #[inline(always)]
+    fn server(&mut self, ip: &[u8]) -> Option<IpAddr> {
+        let w = word16(ip);
+        for &(key, mask, len, addr) in &self.last {
+            if w & mask == key && matches!(ip.get(len), None | Some(b' ')) {
+                return Some(IpAddr::V4(addr));
+            }
+        }
+        self.miss(ip, w)
+    }
+
+    /// [`Self::server`] parsing, and keeping what it read.
+    #[inline(never)]
+    fn miss(&mut self, ip: &[u8], w: u128) -> Option<IpAddr> {
+        match ipv4_prefix(ip) {
+            Some((a, end)) if ip.get(end) == Some(&b')') && matches!(ip.get(end + 1), None | Some(b' ')) => {
+                let mask = u128::MAX >> (8 * (15 - end));
+                self.last[1] = self.last[0];
+                self.last[0] = (w & mask, mask, end + 1, a);
+                Some(IpAddr::V4(a))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The first 16 bytes of `b` as a little-endian word, zeros past its end. A short `b` (the
+/// server ends the line) is read as two overlapping words, not byte by byte.
 #[inline]
+fn word16(b: &[u8]) -> u128 {
+    let word = |i: usize| u128::from(u64::from_le_bytes(b[i..i + 8].try_into().unwrap()));
+    let half = |i: usize| u128::from(u32::from_le_bytes(b[i..i + 4].try_into().unwrap()));
+    match b.len() {
+        16.. => u128::from_le_bytes(b[..16].try_into().unwrap()),
+        n @ 8..=15 => word(0) | word(n - 8) << (8 * (n - 8)),
+        n @ 4..=7 => half(0) | half(n - 4) << (8 * (n - 4)),
+        n => b[..n].iter().rev().fold(0, |w, &c| w << 8 | u128::from(c)),
+    }
+}
+
+/// The first space in `b`: one word test for the short words of a query line.
+#[inline(always)]
+fn first_space(b: &[u8]) -> Option<usize> {
+    if let Some(w) = b.first_chunk::<8>() {
+        let m = matches(u64::from_le_bytes(*w), u64::from_le_bytes([b' '; 8]));
+        if m != 0 {
+            return Some(m.trailing_zeros() as usize / 8);
+        }
+    }
+    find_byte(b, b' ')
+}
+
+/// Reads a message starting with `client ` if it is a query line of the usual shape.
+#[cfg(test)]
 pub fn query(msg: &str) -> Option<Query<'_>> {
+    query_with(msg, &mut Servers::default())
+}
+
+/// [`query`], with the server addresses read before.
+#[inline]
+pub fn query_with<'a>(msg: &'a str, servers: &mut Servers) -> Option<Query<'a>> {
     let mut s = msg.strip_prefix("client ")?;
     if s.starts_with('@') {
         s = &s[find_byte(s.as_bytes(), b' ')? + 1..];
@@ -78,12 +154,10 @@ pub fn query(msg: &str) -> Option<Query<'_>> {
     let (flags, tcp, s) = flags(s)?;
     let server = match s.as_bytes() {
         [] | [b' ', ..] => None,
-        [b'(', ip @ ..] => match ipv4_prefix(ip) {
-            // `(ADDR)` alone or before a space.
-            Some((a, end)) if ip.get(end) == Some(&b')') && matches!(ip.get(end + 1), None | Some(b' ')) => {
-                Some(IpAddr::V4(a))
-            }
-            _ => Some(server(s)?),
+        // `(ADDR)` alone or before a space.
+        [b'(', ip @ ..] => match servers.server(ip) {
+            Some(a) => Some(a),
+            None => Some(server(s)?),
         },
         _ => return None,
     };
@@ -99,27 +173,43 @@ fn server(s: &str) -> Option<IpAddr> {
 }
 
 /// The flags word (as `message::flags_ok` reads it), whether it holds `T` (TCP), and the text after its space.
+#[inline(always)]
 fn flags(s: &str) -> Option<(&str, bool, &str)> {
     let b = s.as_bytes();
     if !matches!(b.first(), Some(b'+' | b'-')) {
         return None;
     }
-    let mut tcp = false;
-    for (i, &c) in b.iter().enumerate().skip(1) {
-        match c {
-            b' ' => return Some((&s[..i], tcp, &s[i + 1..])),
-            b'T' => tcp = true,
-            b'S' | b'E' | b'D' | b'C' | b'V' | b'K' | b'(' | b')' | b'0'..=b'9' => {}
-            _ => return None,
-        }
+    let (end, next) = first_space(b).map_or((b.len(), b.len()), |i| (i, i + 1));
+    // Every byte's class at once, without a branch per byte.
+    let class = b[1..end].iter().fold(0, |acc, &c| acc | FLAG_BYTES[usize::from(c)]);
+    if class & BAD != 0 {
+        return None;
     }
-    Some((s, tcp, ""))
+    Some((&s[..end], class & TCP != 0, &s[next..]))
 }
 
-/// [`word`] for the few bytes of a type: a plain loop beats the word-at-a-time search.
-#[inline]
+/// [`FLAG_BYTES`]: a byte that cannot be in the flags word.
+const BAD: u8 = 1;
+/// [`FLAG_BYTES`]: `T`, TCP.
+const TCP: u8 = 2;
+
+/// What each byte is after the flags word's `+`/`-`: `SEDCVK`, `(`, `)` and digits are 0.
+const FLAG_BYTES: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let ok = b"SEDCVK()0123456789";
+    let mut i = 0;
+    while i < ok.len() {
+        t[ok[i] as usize] = 0;
+        i += 1;
+    }
+    t[b'T' as usize] = TCP;
+    t
+};
+
+/// [`word`] for the few bytes of a type: one word test, usually.
+#[inline(always)]
 fn short_word(s: &str) -> (&str, &str) {
-    match s.bytes().position(|b| b == b' ') {
+    match first_space(s.as_bytes()) {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     }
@@ -263,6 +353,46 @@ mod tests {
         }
         for l in LINES {
             same_as_general(l);
+        }
+    }
+
+    /// The server cache answers what a fresh reader answers, over lines that share servers or not.
+    #[test]
+    fn server_cache_gives_the_fresh_answers() {
+        let mut servers = Servers::default();
+        let mut check = |msg: &str| {
+            let fresh = format!("{:?}", query(msg));
+            assert_eq!(format!("{:?}", query_with(msg, &mut servers)), fresh, "{msg}");
+        };
+        let head = "client @0x1 10.0.0.1#5 (x): query: x IN A +";
+        let servers_text =
+            ["(10.0.0.53)", "(10.0.1.53)", "(1.2.3.4)", "(255.255.255.255)", "(10.0.0.5)", "(10.0.0.533)"];
+        for a in servers_text {
+            for b in servers_text {
+                for tail in ["", " ", " x", ")", "x", "#53)", ".", "0"] {
+                    for t in [a, b] {
+                        check(&format!("{head} {t}{tail}"));
+                        check(&format!("{head} {}{tail}", &t[..t.len() - 1]));
+                    }
+                }
+            }
+        }
+        for (n, _) in "(100.200.255.254)".char_indices() {
+            for m in [0, 1] {
+                check(&format!("{head} {}", &"(100.200.255.254)"[..n + m]));
+                check(&format!("{head} {})", &"(100.200.255.254)"[..n]));
+            }
+        }
+    }
+
+    #[test]
+    fn word16_is_the_zero_padded_prefix() {
+        let text = b"0123456789abcdefghij";
+        for n in 0..=text.len() {
+            let mut want = [0u8; 16];
+            let k = n.min(16);
+            want[..k].copy_from_slice(&text[..k]);
+            assert_eq!(word16(&text[..n]), u128::from_le_bytes(want), "{n}");
         }
     }
 

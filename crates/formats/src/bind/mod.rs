@@ -74,6 +74,7 @@ pub struct BindReader {
     lines: LineReader,
     server: String,
     time: TimeCtx,
+    servers: fast::Servers,
     skipped: u64,
 }
 
@@ -84,6 +85,7 @@ impl BindReader {
             lines: LineReader::new(source, opts),
             server: opts.server.clone().unwrap_or_default(),
             time: TimeCtx { zone, reference, days: event::DayCache::default(), second: None },
+            servers: fast::Servers::default(),
             skipped: 0,
         }
     }
@@ -102,7 +104,7 @@ enum Step {
 }
 
 /// Parses one non-blank line into `out`.
-fn step(line: &str, time: &mut TimeCtx, server: &str, out: &mut Event) -> Step {
+fn step(line: &str, time: &mut TimeCtx, servers: &mut fast::Servers, server: &str, out: &mut Event) -> Step {
     let h = match header::parse(line, time) {
         Ok(h) => h,
         Err(e) => return Step::Reject(e),
@@ -120,7 +122,7 @@ fn step(line: &str, time: &mut TimeCtx, server: &str, out: &mut Event) -> Step {
     if !client || h.category.is_some_and(|c| !CATEGORIES.contains(&c)) {
         return Step::Skip;
     }
-    if let Some(q) = fast::query(h.msg) {
+    if let Some(q) = fast::query_with(h.msg, servers) {
         if !matches!(out, Event::Dns(_)) {
             *out = Event::Dns(DnsEvent::default());
         }
@@ -154,7 +156,7 @@ impl EventReader for BindReader {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            match step(line, &mut self.time, &self.server, out) {
+            match step(line, &mut self.time, &mut self.servers, &self.server, out) {
                 Step::Event => return Ok(true),
                 Step::Skip => self.skipped += 1,
                 Step::Reject(e) => rejects.push(&self.lines.source, self.lines.line_no(), e),
