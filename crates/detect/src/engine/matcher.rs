@@ -48,9 +48,18 @@ impl Matcher {
         let route = self.routes.route(class_index(ev.class()), ev);
         // Terms several rules share (`not private`) are evaluated once per event.
         let mut memo = Memo::default();
+        if let (Some((r, k)), Event::Dns(dns)) = (route.guard, ev) {
+            if !self.rules[r].passes(k, dns, &mut memo) {
+                return;
+            }
+        }
         for &d in route.rules {
             let rule = &self.rules[d];
-            let hit = if route.gated { rule.matches_admitted_memo(wd, &mut memo) } else { rule.matches(wd) };
+            let hit = if route.gated {
+                rule.matches_admitted_memo(wd, &mut memo, route.rcode_known)
+            } else {
+                rule.matches(wd)
+            };
             if hit {
                 hits.push(d as u32);
             }

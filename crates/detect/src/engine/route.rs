@@ -37,6 +37,10 @@ pub(super) struct Routes {
     /// Per distinct rule list of a query type, and result-code slot (see [`rcode_slot`]): the
     /// list in `lists`.
     by_rcode: Vec<[u16; RCODE_SLOTS]>,
+    /// Per list of `lists`: a term every rule of the list has (a rule, and the term's index
+    /// among its terms, as [`DetectionRule::guards`] gives it), tested once before the list: internal traffic fails `not
+    /// private` and then skips the whole list.
+    guards: Vec<Option<(usize, usize)>>,
 }
 
 /// The rules to test an event against.
@@ -45,6 +49,11 @@ pub(super) struct Route<'a> {
     /// The rules' query-type pre-checks were applied by the routing: test with
     /// `matches_admitted`.
     pub gated: bool,
+    /// Routed by result code too: the event's code passes the rules' result-code terms, which
+    /// need no test again.
+    pub rcode_known: bool,
+    /// A term each of the rules has: an event failing it matches none (see [`Routes::guards`]).
+    pub guard: Option<(usize, usize)>,
 }
 
 impl Routes {
@@ -79,7 +88,8 @@ impl Routes {
                 table
             })
             .collect();
-        Routes { by_class, lists, by_qtype, by_rcode }
+        let guards = lists.iter().map(|list| guard(&rules, list)).collect();
+        Routes { by_class, lists, by_qtype, by_rcode, guards }
     }
 
     #[inline]
@@ -88,13 +98,25 @@ impl Routes {
             if let Event::Dns(d) = ev {
                 if let Some(QType(q)) = d.qtype.filter(|q| q.0 < 256) {
                     let by_rcode = &self.by_rcode[usize::from(self.by_qtype[ci][usize::from(q)])];
-                    let list = by_rcode[rcode_slot(d.rcode)];
-                    return Route { rules: &self.lists[usize::from(list)], gated: true };
+                    let slot = rcode_slot(d.rcode);
+                    let list = usize::from(by_rcode[slot]);
+                    let (rules, guard) = (&self.lists[list], self.guards[list]);
+                    return Route { rules, gated: true, rcode_known: slot < RCODE_SLOTS - 1, guard };
                 }
             }
         }
-        Route { rules: &self.by_class[ci], gated: false }
+        Route { rules: &self.by_class[ci], gated: false, rcode_known: false, guard: None }
     }
+}
+
+/// A shared term (same tests, same polarity) that every rule of a non-empty list has: the first
+/// rule's index and the term's index among its terms.
+fn guard(rules: &[&DetectionRule], list: &[usize]) -> Option<(usize, usize)> {
+    let (&first, rest) = list.split_first()?;
+    let others: Vec<_> = rest.iter().map(|&i| rules[i].guards()).collect();
+    let has = |g: &[(_, bool, usize)], id, neg| g.iter().any(|&(i, n, _)| i == id && n == neg);
+    let found = rules[first].guards().into_iter().find(|&(id, neg, _)| others.iter().all(|g| has(g, id, neg)));
+    found.map(|(_, _, k)| (first, k))
 }
 
 /// The index of `list` in `lists`, added if new.
@@ -111,8 +133,9 @@ fn intern(lists: &mut Vec<Vec<usize>>, list: Vec<usize>) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sigma::Memo;
     use crate::{load_str, Rule};
-    use event::{DnsEvent, DnsField, DnsKind, EventClass};
+    use event::{DnsEvent, DnsField, DnsKind, EventClass, Record};
     use std::path::Path;
 
     fn rule(category: &str, detection: &str) -> DetectionRule {
@@ -178,9 +201,16 @@ mod tests {
                             d.set(DnsField::Name, name).unwrap();
                             let e = Event::Dns(d);
                             let r = routes.route(ci, &e);
+                            let dns = e.dns().unwrap();
+                            let guarded = r.guard.is_none_or(|(g, k)| rules[g].passes(k, dns, &mut Memo::default()));
                             let routed = |i: usize| {
-                                r.rules.contains(&i)
-                                    && if r.gated { rules[i].matches_admitted(&e) } else { rules[i].matches(&e) }
+                                guarded
+                                    && r.rules.contains(&i)
+                                    && if r.gated {
+                                        rules[i].matches_admitted_memo(&e, &mut Memo::default(), r.rcode_known)
+                                    } else {
+                                        rules[i].matches(&e)
+                                    }
                             };
                             for &i in &routes.by_class[ci] {
                                 assert_eq!(routed(i), rules[i].matches_generally(&e), "rule {i} on {e:?}");

@@ -16,17 +16,33 @@ use super::condition::Cond;
 use super::fast::Fast;
 use event::{DnsEvent, Rcode};
 
-/// One term: the tests of a one-alternative selection (each with its `neq`), and whether the
-/// term is the selection's negation.
+/// Fast tests (each with its `neq`) ORed over alternatives that AND them: a selection, or an
+/// `or` of selections.
+type Alts = Vec<Vec<(Fast, bool)>>;
+
+/// One term: a selection (or an `or` of selections, `(nsec_types or walker_names)`) made of fast
+/// tests, and whether the term is its negation.
 #[derive(Debug, Clone)]
 struct Term {
-    /// The selection's index in the rule, and its tests.
-    sel: usize,
-    tests: Vec<(Fast, bool)>,
+    /// The selection's index in the rule, when the term is one selection.
+    sel: Option<usize>,
+    alts: Alts,
     negated: bool,
     /// Set when other rules have the same tests: the selection's answer is shared through the
     /// event's [`Memo`].
     shared: Option<TermId>,
+}
+
+impl Term {
+    /// The answer of the selection(s), before `negated`.
+    #[inline]
+    fn eval(&self, d: &DnsEvent) -> bool {
+        self.alts.iter().any(|alt| alt.iter().all(|(f, neq)| f.eval(d) != *neq))
+    }
+
+    fn reads_only_rcode(&self) -> bool {
+        self.alts.iter().flatten().all(|(f, _)| f.reads_only_rcode())
+    }
 }
 
 /// A term shared by several rules: its bit in a [`Memo`].
@@ -62,23 +78,26 @@ impl Memo {
 /// [`TermId`], up to [`Memo::CAPACITY`] of them, first found first.
 pub(crate) fn share_terms<'c>(conjs: impl Iterator<Item = &'c mut Conj>) {
     let mut terms: Vec<&mut Term> = conjs.flat_map(|c| c.terms.iter_mut()).collect();
-    let mut distinct: Vec<(Vec<(Fast, bool)>, usize)> = Vec::new();
+    let mut distinct: Vec<(Alts, usize)> = Vec::new();
     for t in &terms {
-        match distinct.iter_mut().find(|(tests, _)| *tests == t.tests) {
+        match distinct.iter_mut().find(|(alts, _)| *alts == t.alts) {
             Some((_, n)) => *n += 1,
-            None => distinct.push((t.tests.clone(), 1)),
+            None => distinct.push((t.alts.clone(), 1)),
         }
     }
     distinct.retain(|(_, n)| *n > 1);
     distinct.truncate(Memo::CAPACITY);
     for t in &mut terms {
-        t.shared = distinct.iter().position(|(tests, _)| *tests == t.tests).map(|k| TermId(k as u8));
+        t.shared = distinct.iter().position(|(alts, _)| *alts == t.alts).map(|k| TermId(k as u8));
     }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Conj {
+    /// The terms testing nothing but the result code first, then the others.
     terms: Vec<Term>,
+    /// How many terms test nothing but the result code.
+    rcode_terms: usize,
     /// The terms (with the gate's selection) are the whole condition.
     complete: bool,
 }
@@ -100,44 +119,37 @@ impl Conj {
         let mut terms = Vec::new();
         let mut complete = true;
         for c in conjuncts {
-            let (i, negated) = match c {
-                Cond::Sel(i) => (*i, false),
-                Cond::Not(inner) => match &**inner {
-                    Cond::Sel(i) => (*i, true),
-                    _ => {
-                        complete = false;
-                        continue;
-                    }
-                },
-                _ => {
-                    complete = false;
-                    continue;
-                }
+            let (inner, negated) = match c {
+                Cond::Not(inner) => (&**inner, true),
+                other => (other, false),
             };
-            if Some(i) == gate && !negated {
+            // The gate's selection holds for routed events, and so does an `or` naming it.
+            let gated = |c: &Cond| matches!(c, Cond::Sel(i) if Some(*i) == gate);
+            if !negated && (gated(inner) || matches!(inner, Cond::Or(cs) if cs.iter().any(gated))) {
                 continue;
             }
-            match selections.get(i).and_then(fast_tests) {
-                Some(tests) => terms.push(Term { sel: i, tests, negated, shared: None }),
+            match term(inner, selections) {
+                Some((sel, alts)) => terms.push(Term { sel, alts, negated, shared: None }),
                 None => complete = false,
             }
         }
-        (!terms.is_empty()).then_some(Conj { terms, complete })
+        // Stable: the result-code terms keep their order, and the others theirs.
+        terms.sort_by_key(|t| !t.reads_only_rcode());
+        let rcode_terms = terms.iter().filter(|t| t.reads_only_rcode()).count();
+        (!terms.is_empty()).then_some(Conj { terms, rcode_terms, complete })
     }
 
     /// The verdict for an event routed by a query type the gate admits (or a rule without
     /// gate, whose terms then hold no gate selection). Shared terms are answered from `memo`
-    /// (one memo per event). Inlined into the matcher's loop: out of line it costs ~30
-    /// instructions per call in moves and spills.
+    /// (one memo per event). `rcode_known`: the routing found that the event's result code passes
+    /// the terms testing nothing but it ([`Conj::admits_rcode`]), which are then skipped.
+    /// Inlined into the matcher's loop: out of line it costs ~30 instructions per call in moves
+    /// and spills.
     #[inline]
-    pub(crate) fn check(&self, d: &DnsEvent, memo: &mut Memo) -> Verdict {
-        for t in &self.terms {
-            let eval = || t.tests.iter().all(|(f, neq)| f.eval(d) != *neq);
-            let sel = match t.shared {
-                Some(id) => memo.get_or(id, eval),
-                None => eval(),
-            };
-            if sel == t.negated {
+    pub(crate) fn check(&self, d: &DnsEvent, memo: &mut Memo, rcode_known: bool) -> Verdict {
+        let from = if rcode_known { self.rcode_terms } else { 0 };
+        for k in from..self.terms.len() {
+            if !self.passes(k, d, memo) {
                 return Verdict::No;
             }
         }
@@ -153,14 +165,31 @@ impl Conj {
     /// [`Verdict::No`] for it whatever the rest of the event holds, so the routing may drop the rule.
     pub(crate) fn admits_rcode(&self, rcode: Option<Rcode>) -> bool {
         let d = DnsEvent { rcode, ..DnsEvent::default() };
-        let rcode_only = |t: &&Term| t.tests.iter().all(|(f, _)| f.reads_only_rcode());
-        self.terms.iter().filter(rcode_only).all(|t| t.tests.iter().all(|(f, neq)| f.eval(&d) != *neq) != t.negated)
+        self.terms[..self.rcode_terms].iter().all(|t| t.eval(&d) != t.negated)
+    }
+
+    /// The shared terms that do not test the result code alone, as (id, negated, index): an event
+    /// failing one matches no rule that has it.
+    pub(crate) fn guards(&self) -> impl Iterator<Item = (TermId, bool, usize)> + '_ {
+        let terms = self.terms.iter().enumerate().skip(self.rcode_terms);
+        terms.filter_map(|(k, t)| t.shared.map(|id| (id, t.negated, k)))
+    }
+
+    /// Whether the event passes term `k` (of [`Conj::guards`]), answered through `memo`.
+    #[inline]
+    pub(crate) fn passes(&self, k: usize, d: &DnsEvent, memo: &mut Memo) -> bool {
+        let t = &self.terms[k];
+        let sel = match t.shared {
+            Some(id) => memo.get_or(id, || t.eval(d)),
+            None => t.eval(d),
+        };
+        sel != t.negated
     }
 
     /// After a [`Verdict::Maybe`] for the event: selection `i`'s value if it is one of the
     /// terms (which all held), so the condition walk does not evaluate it again.
     pub(crate) fn held(&self, i: usize) -> Option<bool> {
-        self.terms.iter().find(|t| t.sel == i).map(|t| !t.negated)
+        self.terms.iter().find(|t| t.sel == Some(i)).map(|t| !t.negated)
     }
 }
 
@@ -172,10 +201,25 @@ fn flatten<'c>(cond: &'c Cond, out: &mut Vec<&'c Cond>) {
     }
 }
 
-/// The fast tests of a selection with one alternative made only of fast tests.
-fn fast_tests(sel: &Selection) -> Option<Vec<(Fast, bool)>> {
-    let [alt] = sel.alts.as_slice() else { return None };
-    alt.iter().map(|t| t.fast.clone().map(|f| (f, t.neq))).collect()
+/// A conjunct as a term: a selection made only of fast tests (its index too), or an `or` of them.
+fn term(c: &Cond, selections: &[Selection]) -> Option<(Option<usize>, Alts)> {
+    match c {
+        Cond::Sel(i) => Some((Some(*i), fast_alts(selections.get(*i)?)?)),
+        Cond::Or(cs) => {
+            let mut alts = Vec::new();
+            for c in cs {
+                let Cond::Sel(i) = c else { return None };
+                alts.extend(fast_alts(selections.get(*i)?)?);
+            }
+            Some((None, alts))
+        }
+        _ => None,
+    }
+}
+
+/// The alternatives of a selection made only of fast tests.
+fn fast_alts(sel: &Selection) -> Option<Alts> {
+    sel.alts.iter().map(|alt| alt.iter().map(|t| t.fast.clone().map(|f| (f, t.neq))).collect()).collect()
 }
 
 #[cfg(test)]
@@ -197,6 +241,9 @@ mod tests {
             format!("  s: {{QueryType: [PTR]}}\n  r: {{ReverseNetwork|exists: true}}\n  p: {{{private}}}\n  condition: s and r and not p\n"),
             "  x: {QueryType: [A]}\n  y: {ResultCode: [NXDOMAIN]}\n  condition: x or y\n".to_string(),
             format!("  x:\n    - {{ResultCode: [NXDOMAIN]}}\n    - {{ResultCode: [5]}}\n  p: {{{private}}}\n  condition: x and not p\n"),
+            // An `or` naming the gate's selection holds for routed events.
+            format!("  s: {{QueryType: [A, PTR]}}\n  w: {{Name|contains: ['\\000', '-.']}}\n  p: {{{private}}}\n  condition: s and (w or s) and not p\n"),
+            "  w: {Name|contains|cased: ['\\000', 'A-.']}\n  x: {ResultCode: [3, 5]}\n  condition: not (w or x)\n".to_string(),
         ];
         let mut rules: Vec<_> = detections
             .iter()
@@ -215,7 +262,7 @@ mod tests {
                 let ids: Vec<_> = ids.map(|t| t.shared).collect();
                 // `p` in six rules, and the fourth rule's `s`, which it has twice.
                 let (p, s) = (Some(TermId(0)), Some(TermId(1)));
-                assert_eq!(ids, [p, p, p, s, p, s, p, p]);
+                assert_eq!(ids, [p, p, p, s, p, s, p, p, p]);
             }
             for order in [false, true] {
                 let order: Vec<&DetectionRule> =
@@ -228,7 +275,12 @@ mod tests {
                         }
                         let mut own = Memo::default();
                         let memo = if shared { &mut memo } else { &mut own };
-                        assert_eq!(r.matches_admitted_memo(e, memo), r.matches_generally(e), "{:?} on {e:?}", r.meta);
+                        assert_eq!(
+                            r.matches_admitted_memo(e, memo, false),
+                            r.matches_generally(e),
+                            "{:?} on {e:?}",
+                            r.meta
+                        );
                     }
                 });
             }
@@ -239,7 +291,7 @@ mod tests {
         for qtype in [1u16, 12, 47, 252] {
             for rcode in [None, Some(0), Some(3), Some(5)] {
                 for client in [None, Some("10.1.2.3"), Some("::ffff:10.1.2.3"), Some("203.0.113.9"), Some("::1")] {
-                    for name in ["www.example.com", "a-.example.com", "4.3.2.1.in-addr.arpa"] {
+                    for name in ["www.example.com", "a-.example.com", "A-.x", "a\\000.x", "4.3.2.1.in-addr.arpa"] {
                         let mut d =
                             DnsEvent { qtype: Some(QType(qtype)), rcode: rcode.map(Rcode), ..DnsEvent::default() };
                         d.set(DnsField::Name, name).unwrap();

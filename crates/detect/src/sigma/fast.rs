@@ -1,9 +1,11 @@
 //! Typed DNS field tests answered straight from a [`DnsEvent`], without building a
 //! [`FieldValue`](event::FieldValue) and walking a general [`ValueSet`]: a value list of query
-//! types, of result codes, of addresses and CIDR networks, and `|exists`. Each answers exactly as
+//! types, of result codes, of addresses and CIDR networks, `Name|contains` lists (`substr.rs`),
+//! and `|exists`. Each answers exactly as
 //! the general test does on the typed value the event holds (a missing value matches only where
 //! the list has `null`); everything else keeps the general path.
 
+use super::substr::Substrings;
 use super::test::{FieldTest, Net, TestKind, ValueSet};
 use event::{DnsEvent, DnsField, FieldId, QType, Rcode};
 use std::net::IpAddr;
@@ -53,6 +55,8 @@ pub(crate) enum Fast {
         ips: Vec<IpAddr>,
         null: bool,
     },
+    /// Substrings of the query name (which is never missing).
+    Name(Substrings),
     /// `|exists`: whether the typed field holds a value is what is wanted.
     Exists {
         field: DnsField,
@@ -86,17 +90,29 @@ impl Nets {
         out
     }
 
-    /// Whether a canonical address is in one of the networks.
-    fn contains(&self, a: IpAddr) -> bool {
-        match a {
-            IpAddr::V4(a) => {
-                let a = u32::from(a);
-                self.v4.iter().any(|&(n, m)| a & m == n)
-            }
-            IpAddr::V6(a) => {
-                let a = u128::from(a);
-                self.v6.iter().any(|&(n, m)| a & m == n)
-            }
+    fn contains_v4(&self, a: u32) -> bool {
+        self.v4.iter().any(|&(n, m)| a & m == n)
+    }
+
+    fn contains_v6(&self, a: u128) -> bool {
+        self.v6.iter().any(|&(n, m)| a & m == n)
+    }
+}
+
+/// Whether an address (IPv4-mapped ones taken as IPv4, as `to_canonical` does) is one of `ips` or
+/// in one of `nets`. IPv4 first and without building a canonical `IpAddr`: nearly every client
+/// is IPv4, and the rules' address lists are empty.
+#[inline]
+fn ip_in(a: &IpAddr, nets: &Nets, ips: &[IpAddr]) -> bool {
+    let v4 = match a {
+        IpAddr::V4(a) => Some(*a),
+        IpAddr::V6(a) => a.to_ipv4_mapped(),
+    };
+    match v4 {
+        Some(a) => nets.contains_v4(u32::from(a)) || !ips.is_empty() && ips.contains(&IpAddr::V4(a)),
+        None => {
+            let IpAddr::V6(a6) = a else { return false };
+            nets.contains_v6(u128::from(*a6)) || ips.contains(a)
         }
     }
 }
@@ -109,8 +125,12 @@ pub(crate) enum IpField {
 
 /// Whether a value set holds nothing but what `keep` allows (and maybe `null`).
 fn only(set: &ValueSet, qtypes: bool, rcodes: bool, ips: bool) -> bool {
-    set.strs.is_none()
-        && set.regex.is_none()
+    set.strs.is_none() && only_strs(set, qtypes, rcodes, ips)
+}
+
+/// [`only`], string patterns allowed too.
+fn only_strs(set: &ValueSet, qtypes: bool, rcodes: bool, ips: bool) -> bool {
+    set.regex.is_none()
         && set.cmps.is_empty()
         && (qtypes || set.qtypes.is_empty())
         && (rcodes || set.rcodes.is_empty())
@@ -136,6 +156,10 @@ impl Fast {
                 let field = if field == DnsField::ClientIp { IpField::Client } else { IpField::Server };
                 Some(Fast::Ips { field, nets: Nets::new(&set.nets), ips: set.ips.clone(), null: set.null })
             }
+            (TestKind::Any(set), DnsField::Name) if only_strs(set, false, false, false) => {
+                let (lits, cased) = set.strs.as_ref()?.only_contains()?;
+                Substrings::new(lits, cased).map(Fast::Name)
+            }
             _ => None,
         }
     }
@@ -157,13 +181,11 @@ impl Fast {
                     IpField::Server => &d.server_ip,
                 };
                 match ip {
-                    Some(a) => {
-                        let a = a.to_canonical();
-                        ips.contains(&a) || nets.contains(a)
-                    }
+                    Some(a) => ip_in(a, nets, ips),
                     None => *null,
                 }
             }
+            Fast::Name(s) => s.is_match(d.name.as_bytes()),
             Fast::Exists { field, want } => {
                 let present = match field {
                     DnsField::QueryType => d.qtype.is_some(),
@@ -202,22 +224,27 @@ mod tests {
             "ClientIP|cidr|neq: 192.0.2.0/24",
             "ServerIP|cidr: 10.0.0.0/8",
             "QueryType|exists: false",
+            "Name|contains: ['\\000', '-.']",
+            "Name|contains|cased: ['Ab-', 'x_']",
+            "Name|contains|neq: '-.'",
         ];
         let clients =
             [None, Some("10.1.2.3"), Some("::ffff:10.1.2.3"), Some("203.0.113.9"), Some("2001:db8::1"), Some("::1")];
+        let names = ["", "www.example.com", "a-.b", "A-.B", "ab-.x_", "x\\000.é", "AB-"];
         for det in detections {
             let text = format!("title: T\nlogsource: {{category: dns}}\ndetection:\n  s: {{{det}}}\n  condition: s\n");
             let Rule::Detection(r) = load_str(&text, Path::new("t.yml")).unwrap().remove(0) else { unreachable!() };
             assert!(r.has_fast_tests(), "{det}");
             for qtype in [None, Some(1), Some(252), Some(255), Some(257)] {
                 for rcode in [None, Some(0), Some(3), Some(5)] {
-                    for client in clients {
+                    for (client, name) in clients.iter().flat_map(|c| names.iter().map(move |n| (c, n))) {
                         let mut d =
                             DnsEvent { qtype: qtype.map(event::QType), rcode: rcode.map(Rcode), ..DnsEvent::default() };
                         if let Some(c) = client {
                             d.set(DnsField::ClientIp, c).unwrap();
                             d.set(DnsField::ServerIp, c).unwrap();
                         }
+                        d.name = name.to_string();
                         let e = Event::Dns(d);
                         assert_eq!(r.matches_without_gate(&e), r.matches_generally(&e), "{det} on {e:?}");
                     }

@@ -17,6 +17,7 @@ mod filter;
 mod gate;
 mod modifier;
 mod strset;
+mod substr;
 mod test;
 
 pub use compile::CompileOptions;
@@ -123,6 +124,19 @@ impl DetectionRule {
         conj::share_terms(rules.iter_mut().filter_map(|r| r.conj.as_mut()));
     }
 
+    /// The terms the rule shares with others that every match passes, as (id, negated, index)
+    /// (see [`DetectionRule::passes`]).
+    pub(crate) fn guards(&self) -> Vec<(conj::TermId, bool, usize)> {
+        self.conj.as_ref().map_or_else(Vec::new, |c| c.guards().collect())
+    }
+
+    /// Whether a DNS event routed by a query type the gate admits passes guard term `k` of
+    /// [`DetectionRule::guards`], through the event's memo.
+    #[inline]
+    pub(crate) fn passes(&self, k: usize, d: &event::DnsEvent, memo: &mut Memo) -> bool {
+        self.conj.as_ref().is_none_or(|c| c.passes(k, d, memo))
+    }
+
     /// Whether the event matches the rule's condition. Does not check the event's class: the
     /// caller routes events by [`DetectionRule::class`].
     pub fn matches<R: Record + ?Sized>(&self, r: &R) -> bool {
@@ -155,16 +169,17 @@ impl DetectionRule {
     /// gate admits: the gate's own selection is known to hold and is not evaluated again.
     #[cfg(test)]
     pub(crate) fn matches_admitted<R: Record + ?Sized>(&self, r: &R) -> bool {
-        self.matches_admitted_memo(r, &mut Memo::default())
+        self.matches_admitted_memo(r, &mut Memo::default(), false)
     }
 
     /// [`DetectionRule::matches_admitted`] with the event's memo of the terms this rule shares
-    /// with others (see `conj.rs`).
+    /// with others (see `conj.rs`). `rcode_known`: the routing also found that the event's
+    /// result code passes the rule's result-code terms ([`DetectionRule::admits_rcode`]).
     #[inline]
-    pub(crate) fn matches_admitted_memo<R: Record + ?Sized>(&self, r: &R, memo: &mut Memo) -> bool {
+    pub(crate) fn matches_admitted_memo<R: Record + ?Sized>(&self, r: &R, memo: &mut Memo, rcode_known: bool) -> bool {
         let known = self.gate.as_ref().map_or(usize::MAX, |g| g.sel);
         if let (Some(c), Some(d)) = (&self.conj, r.dns()) {
-            return match c.check(d, memo) {
+            return match c.check(d, memo, rcode_known) {
                 conj::Verdict::No => false,
                 conj::Verdict::Yes => true,
                 // The terms held: the walk takes their values instead of testing them again.

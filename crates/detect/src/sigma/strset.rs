@@ -85,6 +85,8 @@ pub(crate) struct StrSet {
     prefix: Vec<Box<[u8]>>,
     suffix: Vec<Box<[u8]>>,
     contains: Option<AhoCorasick>,
+    /// The substrings `contains` looks for (lowered when not `cased`), for [`StrSet::only_contains`].
+    contains_lits: Vec<Box<[u8]>>,
     regex: Option<Regex>,
 }
 
@@ -99,6 +101,7 @@ impl StrSet {
             prefix: Vec::new(),
             suffix: Vec::new(),
             contains: None,
+            contains_lits: Vec::new(),
             regex: None,
         };
         let mut contains: Vec<String> = Vec::new();
@@ -134,6 +137,7 @@ impl StrSet {
                 .build(&contains)
                 .map_err(|e| format!("cannot build substring matcher: {e}"))?;
             s.contains = Some(ac);
+            s.contains_lits = contains.iter().map(|t| key(t)).collect();
         }
         if !regexes.is_empty() {
             let joined = regexes.iter().map(|r| format!("(?:{r})")).collect::<Vec<_>>().join("|");
@@ -146,6 +150,18 @@ impl StrSet {
             s.regex = Some(re);
         }
         Ok(s)
+    }
+
+    /// When the set is nothing but substrings (ASCII-folded unless `cased`): those substrings
+    /// (lowered unless cased) and `cased`.
+    pub(crate) fn only_contains(&self) -> Option<(&[Box<[u8]>], bool)> {
+        let only = !self.any
+            && self.exact.is_empty()
+            && self.exact_set.is_none()
+            && self.prefix.is_empty()
+            && self.suffix.is_empty()
+            && self.regex.is_none();
+        (only && !self.contains_lits.is_empty()).then_some((&self.contains_lits, self.cased))
     }
 
     /// Whether `hay` matches any pattern.
