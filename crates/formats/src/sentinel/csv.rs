@@ -123,7 +123,10 @@ impl Reader {
         }
         // One UTF-8 check for the whole record; a field is then a sub-slice, which must start and
         // end on character boundaries (else bytes of one character were split by a delimiter).
-        let all = std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?;
+        let all = match self.rec.text() {
+            Some(text) => text,
+            None => std::str::from_utf8(self.rec.data()).map_err(|_| RecordError::NotUtf8)?,
+        };
         let fields = self.rec.fields();
         if let Some(plan) = &self.plan {
             let mut row = Row::begin(out, self.table, NAME);

@@ -14,6 +14,9 @@
 use super::plain::plain_line;
 use std::io::{self, BufRead};
 
+/// Most fields of a line split directly (into a [`Block`]); a line with more goes the general way.
+const PLAIN_FIELDS: usize = 64;
+
 /// A record that grew past the limit (typically an unterminated quote).
 #[derive(Debug)]
 pub struct Runaway;
@@ -25,8 +28,9 @@ pub struct Records {
     /// The current record's bytes: the line itself (fast path) or the unquoted fields back to
     /// back (`csv_core`).
     data: Vec<u8>,
-    /// Field ranges in `data`.
+    /// Field ranges in `data`: the first `nfields` (for a record not in `block`).
     fields: Vec<(usize, usize)>,
+    nfields: usize,
     /// Bytes of field content (what `csv::ByteRecord::as_slice` holds).
     content: usize,
     /// Line of the current record.
@@ -35,6 +39,10 @@ pub struct Records {
     next_line: u64,
     started: bool,
     limit: u64,
+    /// Plain lines taken from the input together, served one by one.
+    block: Block,
+    /// The current record is row `block.next - 1` of `block` (else it is in `data`).
+    in_block: bool,
     // Scratch for the two paths.
     seps: Vec<usize>,
     ends: Vec<usize>,
@@ -47,29 +55,53 @@ impl Records {
             core: csv_core::Reader::new(),
             data: Vec::with_capacity(1024),
             fields: Vec::new(),
+            nfields: 0,
             content: 0,
             line: 1,
             next_line: 1,
             started: false,
             limit,
+            block: Block::default(),
+            in_block: false,
             seps: Vec::new(),
             ends: vec![0; 64],
         }
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.fields().len()
     }
     /// Field `i`'s byte range in [`Records::data`].
     pub fn range(&self, i: usize) -> Option<(usize, usize)> {
-        self.fields.get(i).copied()
+        self.fields().get(i).copied()
     }
     /// Every field's byte range in [`Records::data`], in order.
     pub fn fields(&self) -> &[(usize, usize)] {
-        &self.fields
+        match self.current_row() {
+            Some(row) => &self.block.fields[row.fields.0..row.fields.1],
+            None => &self.fields[..self.nfields],
+        }
     }
     pub fn data(&self) -> &[u8] {
-        &self.data
+        match self.current_row() {
+            Some(row) if self.block.valid => &self.block.text.as_bytes()[row.start..row.end],
+            Some(row) => &self.block.bytes[row.start..row.end],
+            None => &self.data,
+        }
+    }
+    /// [`Records::data`] as text when it is known to be UTF-8 already (a line of a block checked
+    /// whole), without checking it again; `None`: not known.
+    pub fn text(&self) -> Option<&str> {
+        // A line of a valid block starts after a `\n` and ends before a `\n` or `\r`: on
+        // character boundaries, so `get` never fails here.
+        self.current_row().filter(|_| self.block.valid).and_then(|row| self.block.text.get(row.start..row.end))
+    }
+    fn current_row(&self) -> Option<&BlockRow> {
+        if self.in_block {
+            self.block.rows.get(self.block.next.wrapping_sub(1))
+        } else {
+            None
+        }
     }
     /// Bytes of field content of the current record.
     pub fn content_len(&self) -> usize {
@@ -90,21 +122,21 @@ impl Records {
             }
         }
         loop {
-            self.line = self.next_line;
-            let chunk = fill(&mut *self.inner)?;
-            if let Some((end, nl)) = plain_line(chunk, &mut self.fields) {
-                if end > 0 {
-                    self.data.clear();
-                    self.data.extend_from_slice(&chunk[..end]);
-                    self.content = end + 1 - self.fields.len();
-                }
-                self.inner.consume(nl + 1);
-                self.next_line += 1;
-                if end == 0 {
-                    continue;
-                }
+            if let Some(row) = self.block.rows.get(self.block.next) {
+                self.block.next += 1;
+                self.in_block = true;
+                self.line = row.line;
+                self.content = row.end - row.start + 1 - (row.fields.1 - row.fields.0);
                 return Ok(Ok(true));
             }
+            self.in_block = false;
+            let chunk = fill(&mut *self.inner)?;
+            let taken = self.block.take(chunk, &mut self.next_line);
+            if taken > 0 {
+                self.inner.consume(taken);
+                continue;
+            }
+            self.line = self.next_line;
             let Some(nl) = memchr::memchr(b'\n', chunk) else { break };
             let line = &chunk[..nl];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -125,9 +157,11 @@ impl Records {
                         start = comma + 1;
                     }
                     self.fields.push((start, line.len()));
+                    self.nfields = self.fields.len();
                     self.content = line.len() - self.seps.len();
                 }
                 Some(false) if split_quoted(line, &mut self.data, &mut self.fields) => {
+                    self.nfields = self.fields.len();
                     self.content = self.data.len();
                 }
                 Some(_) => break,
@@ -140,8 +174,10 @@ impl Records {
     }
 
     /// One record through `csv_core`, from the start of a record.
+    #[inline(never)]
     fn slow(&mut self) -> io::Result<Result<bool, Runaway>> {
         self.data.clear();
+        self.nfields = 0;
         self.data.resize(self.data.capacity().max(1024), 0);
         let (mut out, mut nends, mut read) = (0usize, 0usize, 0u64);
         loop {
@@ -173,16 +209,83 @@ impl Records {
                         self.fields.push((start, end));
                         start = end;
                     }
+                    self.nfields = self.fields.len();
                     self.content = out;
                     return Ok(Ok(true));
                 }
                 csv_core::ReadRecordResult::End => {
                     self.data.clear();
-                    self.fields.clear();
+                    self.nfields = 0;
                     return Ok(Ok(false));
                 }
             }
         }
+    }
+}
+
+/// Bytes of plain lines taken at most (and one more line) into a [`Block`]: a few KB, one copy and
+/// one UTF-8 check for many lines, copied with vector moves (well below the size where `memcpy`
+/// switches to `rep movsb`).
+const BLOCK_BYTES: usize = 3 * 1024;
+/// Room for the fields of a block's lines (at least two bytes per field but the last of a line).
+const BLOCK_FIELDS: usize = BLOCK_BYTES + 2 * PLAIN_FIELDS;
+
+/// The plain lines (see [`plain_line`]) at the front of the buffered input, taken together: one
+/// copy and one UTF-8 check for all, where one per line cost more than splitting it. A block that
+/// is not UTF-8 is kept as bytes, each line then checked alone by the caller.
+#[derive(Default)]
+struct Block {
+    /// The lines, when they are UTF-8.
+    text: String,
+    /// The lines, when they are not.
+    bytes: Vec<u8>,
+    valid: bool,
+    rows: Vec<BlockRow>,
+    /// The next row to serve.
+    next: usize,
+    /// Field ranges of every row, relative to the row's start.
+    fields: Vec<(usize, usize)>,
+}
+
+/// One non-blank line of a [`Block`].
+struct BlockRow {
+    start: usize,
+    end: usize,
+    /// Its fields' ranges in [`Block::fields`].
+    fields: (usize, usize),
+    line: u64,
+}
+
+impl Block {
+    /// Takes the plain lines (and blank ones) at the front of `chunk`, numbering them from
+    /// `next_line`: how many bytes it took, 0 when the first line is not plain.
+    fn take(&mut self, chunk: &[u8], next_line: &mut u64) -> usize {
+        self.rows.clear();
+        self.next = 0;
+        if self.fields.len() < BLOCK_FIELDS {
+            self.fields.resize(BLOCK_FIELDS, (0, 0));
+        }
+        let (mut at, mut nf) = (0, 0);
+        while at < BLOCK_BYTES {
+            let room = &mut self.fields[nf..(nf + PLAIN_FIELDS).min(BLOCK_FIELDS)];
+            let Some((end, nl, n)) = chunk.get(at..).and_then(|rest| plain_line(rest, room)) else { break };
+            if end > 0 {
+                self.rows.push(BlockRow { start: at, end: at + end, fields: (nf, nf + n), line: *next_line });
+                nf += n;
+            }
+            *next_line += 1;
+            at += nl + 1;
+        }
+        if at > 0 {
+            let mut text = std::mem::take(&mut self.text).into_bytes();
+            text.clear();
+            text.extend_from_slice(&chunk[..at]);
+            match String::from_utf8(text) {
+                Ok(text) => (self.text, self.valid) = (text, true),
+                Err(e) => (self.bytes, self.valid) = (e.into_bytes(), false),
+            }
+        }
+        at
     }
 }
 
@@ -267,6 +370,12 @@ mod tests {
         while r.next().unwrap().unwrap() {
             let fields = (0..r.len()).map(|i| r.range(i).map(|(a, b)| r.data()[a..b].to_vec()).unwrap()).collect();
             assert_eq!(r.content_len(), (0..r.len()).map(|i| r.range(i).map_or(0, |(a, b)| b - a)).sum::<usize>());
+            // Text without a check only where the bytes are UTF-8, and then the same bytes.
+            if let Some(text) = r.text() {
+                assert_eq!(text.as_bytes(), r.data());
+            }
+            let utf8 = std::str::from_utf8(r.data()).is_ok();
+            assert!(utf8 || r.text().is_none());
             got.push((r.line(), fields));
         }
         (want, got)
@@ -287,10 +396,13 @@ mod tests {
             b"x,\"a\"b,c\nq\"uote,in,middle\n",
             b"long,line,that,is,longer,than,the,buffer,size,for,sure,0123456789012345678901234567890\nshort\n",
             "é,ü\n🦀,x\n".as_bytes(),
+            b"a,\xff\nb,c\n\xc3\n\xe2\x82,\xac\n",
             b"a,\"b,c\",d\r\n\"\",\"\"\"\",\"x\"\"y\"\"\"\n\"a\",\n,\"b\"\n\"q\" ,x\n \"q\",x\n\"a\"\"\n\"open,x\ny\"\n",
             b"00000000-0000,\"11/27/2026, 1:14:15.123 PM\",dc1,\"198.51.100.1,198.51.100.2\",A\r\nx,\"\"\"\"\r\n\"\"\"\r\n\"a\"\"b\"c,d\n",
         ];
-        for input in inputs {
+        // Lines with more fields than are split directly.
+        let wide = format!("{}\n{}\n1,2\n", ["x"; 70].join(","), ["yy"; 64].join(","));
+        for input in inputs.iter().copied().chain([wide.as_bytes()]) {
             for buf in [8, 16, 64, 8192] {
                 let (want, got) = both(input, buf);
                 let fields = |v: &Lines| v.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();

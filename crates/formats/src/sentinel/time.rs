@@ -50,37 +50,50 @@ fn parse_and_remember(v: &str, cache: &mut TimeCache) -> Option<Timestamp> {
 /// spaces, …), which only the general path reads.
 fn utc_second(b: &[u8]) -> Option<(&[u8; 19], i64)> {
     let (key, rest) = b.split_first_chunk::<19>()?;
-    let rest = rest.strip_suffix(b"Z").or_else(|| rest.strip_suffix(b"z")).unwrap_or(rest);
-    let nanos = match rest {
-        [] => 0,
-        [b'.' | b',', digits @ ..] if !digits.is_empty() => {
-            let mut nanos = 0i64;
-            for i in 0..9 {
-                let d = match digits.get(i) {
-                    Some(c) if c.is_ascii_digit() => i64::from(c - b'0'),
-                    Some(_) => return None,
-                    None => 0,
-                };
-                nanos = nanos * 10 + d;
-            }
-            if !digits.iter().skip(9).all(u8::is_ascii_digit) {
-                return None;
-            }
-            nanos
-        }
-        _ => return None,
-    };
-    Some((key, nanos))
+    Some((key, utc_fraction(rest)?))
 }
 
-/// The time of `b` when it is an ISO 8601 UTC time in the second [`remember_second`] kept.
+/// What may follow the second in [`utc_second`]: its nanoseconds.
+#[inline(always)]
+fn utc_fraction(rest: &[u8]) -> Option<i64> {
+    let rest = match rest {
+        [r @ .., b'Z' | b'z'] => r,
+        r => r,
+    };
+    match rest {
+        [] => Some(0),
+        [b'.' | b',', digits @ ..] if !digits.is_empty() => fraction_nanos(digits),
+        _ => None,
+    }
+}
+
+/// The nanoseconds of a fraction's digits (the first nine; any further ones only checked).
+#[inline(always)]
+fn fraction_nanos(digits: &[u8]) -> Option<i64> {
+    // 10^(9 - n) for n digits read.
+    const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let mut nanos = 0i64;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        if i < 9 {
+            nanos = nanos * 10 + i64::from(d);
+        }
+    }
+    Some(nanos * SCALE[digits.len().min(9)])
+}
+
+/// The time of `b` when it is an ISO 8601 UTC time in the second [`remember_second`] kept. The
+/// 19 bytes compare as a fixed-size array (a few word compares, no `memcmp` call).
 fn same_second(b: &[u8], cache: &TimeCache) -> Option<Timestamp> {
     let (key, base) = cache.second.as_ref()?;
-    if !b.starts_with(key) {
+    let (head, rest) = b.split_first_chunk::<19>()?;
+    if head != key {
         return None;
     }
-    let (_, nanos) = utc_second(b)?;
-    base.0.checked_add(nanos).map(Timestamp)
+    base.0.checked_add(utc_fraction(rest)?).map(Timestamp)
 }
 
 /// After the general path read `b` as `t`: keeps `t`'s whole second when `b` is an ISO 8601 UTC
