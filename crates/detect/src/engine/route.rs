@@ -224,4 +224,52 @@ mod tests {
         let e = Event::Dns(DnsEvent { qtype: Some(QType(1)), rcode: Some(Rcode(0)), ..DnsEvent::default() });
         assert_eq!(routes.route(class_index(EventClass::DnsQuery), &e).rules, &[3, 4][..]);
     }
+
+    /// A term every rule of a route has (`not private` once the rules share their terms, as the
+    /// `Matcher` makes them) is that route's guard; events failing it match none of its rules,
+    /// and the routed, guarded answers are the general evaluation's.
+    #[test]
+    fn a_term_all_rules_of_a_route_share_guards_it() {
+        let private = "ClientIP|cidr: [10.0.0.0/8, '::1/128']";
+        let mut rules = vec![
+            rule("dns", &format!("  s: {{QueryType: [A, AAAA]}}\n  p: {{{private}}}\n  condition: s and not p\n")),
+            rule("dns", &format!("  s: {{QueryType: [A]}}\n  w: {{Name|endswith: .test}}\n  p: {{{private}}}\n  condition: s and w and not p\n")),
+            rule("dns", &format!("  s: {{QueryType: [TXT]}}\n  p: {{{private}}}\n  condition: s and p\n")),
+            rule("dns", "  s: {QueryType: [MX]}\n  condition: s\n"),
+        ];
+        DetectionRule::share_terms(&mut rules);
+        let routes = Routes::new(rules.iter());
+        let ci = class_index(EventClass::DnsQuery);
+        let event = |q: u16, client: &str, name: &str| {
+            let mut d = DnsEvent { qtype: Some(QType(q)), kind: DnsKind::Query, ..DnsEvent::default() };
+            d.set(DnsField::ClientIp, client).unwrap();
+            d.set(DnsField::Name, name).unwrap();
+            Event::Dns(d)
+        };
+        // A: rules 0 and 1, both with `not p`; AAAA: rule 0 alone; TXT has `p` (other polarity)
+        // alone, MX no shared term.
+        let guard_of = |q: u16| routes.route(ci, &event(q, "10.0.0.1", "a.test")).guard;
+        assert!(guard_of(1).is_some() && guard_of(28).is_some() && guard_of(16).is_some());
+        assert_eq!(guard_of(15), None);
+        let mut checked = 0;
+        for q in [1, 15, 16, 28] {
+            for client in ["10.1.2.3", "203.0.113.9", "::1", "2001:db8::1"] {
+                for name in ["a.test", "a.example"] {
+                    let e = event(q, client, name);
+                    let r = routes.route(ci, &e);
+                    let mut memo = Memo::default();
+                    let guarded = r.guard.is_none_or(|(g, k)| rules[g].passes(k, e.dns().unwrap(), &mut memo));
+                    for &i in &routes.by_class[ci] {
+                        let routed = guarded
+                            && r.rules.contains(&i)
+                            && rules[i].matches_admitted_memo(&e, &mut memo, r.rcode_known);
+                        assert_eq!(routed, rules[i].matches_generally(&e), "rule {i} on {e:?}");
+                        checked += usize::from(routed);
+                    }
+                }
+            }
+        }
+        // Both polarities of the guard were seen to let matches through.
+        assert!(checked >= 6, "{checked}");
+    }
 }
