@@ -52,14 +52,11 @@ pub(crate) fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
 #[inline(always)]
 fn quad(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
     let w = window(b)?;
-    let (a, i) = octet(&w, 0)?;
-    let (o2, i) = octet(&w, dot(&w, i)?)?;
-    let (o3, i) = octet(&w, dot(&w, i)?)?;
-    let (o4, i) = octet(&w, dot(&w, i)?)?;
-    // Not followed by a dot, nor (after three digits) by a fourth digit.
-    if matches!(w[i & 15], b'.' | b'0'..=b'9') {
-        return None;
-    }
+    let (a, i) = octet(&w, 0, b'.')?;
+    let (o2, i) = octet(&w, i + 1, b'.')?;
+    let (o3, i) = octet(&w, i + 1, b'.')?;
+    // Not followed by a dot (nor by a fourth digit: `octet` never ends at a digit).
+    let (o4, i) = octet(&w, i + 1, 0).filter(|&(_, i)| w[i & 15] != b'.')?;
     Some((Ipv4Addr::from(a << 24 | o2 << 16 | o3 << 8 | o4), i))
 }
 
@@ -83,34 +80,31 @@ fn window(b: &[u8]) -> Option<[u8; 16]> {
     Some((u128::from(hi) << 64 | u128::from(lo)).to_le_bytes())
 }
 
-/// The offset after the dot at `i`.
+/// One octet at `i` (one to three digits, no leading zero, at most 255) and the offset of the
+/// byte after it, which is never a digit, and which is `sep` when `sep` is a dot. The byte that
+/// ends a short octet is the one already read to see it is not a digit: testing it for the dot
+/// here costs no second read (the last octet, `sep` 0, leaves its test to the caller).
 #[inline(always)]
-fn dot(w: &[u8; 16], i: usize) -> Option<usize> {
-    (w[i & 15] == b'.').then_some(i + 1)
-}
-
-/// One octet at `i` (one to three digits, no leading zero, at most 255) and the offset after it.
-/// The caller checks that the byte there is not a digit (where a dot must be, or at the end).
-#[inline(always)]
-fn octet(w: &[u8; 16], i: usize) -> Option<(u32, usize)> {
+fn octet(w: &[u8; 16], i: usize, sep: u8) -> Option<(u32, usize)> {
     let d = |k: usize| u32::from(w[k & 15].wrapping_sub(b'0'));
+    let ends = |k: usize| sep == 0 || w[k & 15] == sep;
     let d0 = d(i);
     if d0 > 9 {
         return None;
     }
     let d1 = d(i + 1);
     if d1 > 9 {
-        return Some((d0, i + 1));
+        return ends(i + 1).then_some((d0, i + 1));
     }
     if d0 == 0 {
         return None;
     }
     let d2 = d(i + 2);
     if d2 > 9 {
-        return Some((d0 * 10 + d1, i + 2));
+        return ends(i + 2).then_some((d0 * 10 + d1, i + 2));
     }
     let v = d0 * 100 + d1 * 10 + d2;
-    (v <= 255).then_some((v, i + 3))
+    (v <= 255 && d(i + 3) > 9 && ends(i + 3)).then_some((v, i + 3))
 }
 
 /// Plain IPv6: up to eight groups of one to four hex digits split by `:`, at most one `::`
@@ -273,6 +267,35 @@ mod tests {
         ];
         for c in cases {
             check(c);
+        }
+    }
+
+    /// Every text of one to three digits (valid octets, leading zeros, values past 255) in each of
+    /// the four places, with each kind of byte after the address.
+    #[test]
+    fn agrees_with_std_on_every_octet_text_in_every_place() {
+        let tails = ["", "#", ")", ".", "0", "9", "x", " ", ".1", "\u{e9}"];
+        let texts = (0..1000).flat_map(|n| [format!("{n}"), format!("{n:02}"), format!("{n:03}")]);
+        for t in texts.filter(|t| t.len() <= 3) {
+            for place in 0..4 {
+                let mut parts = ["7", "25", "199", "3"];
+                parts[place] = &t;
+                for tail in tails {
+                    check(&format!("{}{tail}", parts.join(".")));
+                }
+            }
+        }
+    }
+
+    /// Every length from 0 to 20, cut from addresses and from runs of digits and dots.
+    #[test]
+    fn agrees_with_std_at_every_cut() {
+        for full in ["255.255.255.255.255", "1.2.3.4#53 (x)", "100.20.3.45)  ", "9.99.199.255999", "1..2.3.4.5.6.7.8"] {
+            let padded = format!("{full:0<20}");
+            for len in 0..=20 {
+                check(&padded[..len]);
+                check(&full[..len.min(full.len())]);
+            }
         }
     }
 
