@@ -397,6 +397,9 @@ impl Win {
             let Some(h) = p.vals[i].hash else { continue };
             if sp.distinct {
                 if s.seen.len() < cfg.max_values_per_group {
+                    if s.seen.len() == s.seen.capacity() {
+                        grow_seen(&mut s.seen);
+                    }
                     // One probe for a new value (get, then insert, would probe twice).
                     s.seen.entry(h).and_modify(|last| *last = t).or_insert(t);
                 } else if let Some(last) = s.seen.get_mut(&h) {
@@ -482,6 +485,14 @@ impl Win {
     }
 }
 
+/// Makes room in a full distinct-value map: four times the values once it holds a few (a
+/// window that keeps finding new names rehashes half as often as with doubling; each rehash
+/// is an allocation, a re-insert of every value and a free), room for 3 at first (a flood's
+/// one-value windows stay small).
+fn grow_seen(seen: &mut IdMap) {
+    seen.reserve(if seen.is_empty() { 3 } else { 3 * seen.len() });
+}
+
 /// Halves a run-length time queue by merging neighbours, keeping the earlier time (the merged
 /// events then expire early: counts err low, never high).
 fn coarsen(q: &mut VecDeque<(i64, u64)>) {
@@ -494,7 +505,24 @@ fn coarsen(q: &mut VecDeque<(i64, u64)>) {
 
 #[cfg(test)]
 mod tests {
-    use super::SlotState;
+    use super::{grow_seen, IdMap, SlotState};
+
+    #[test]
+    fn growing_the_seen_map_keeps_every_value_and_room_for_one_more() {
+        let mut seen = IdMap::default();
+        for v in 0..1000u64 {
+            if seen.len() == seen.capacity() {
+                grow_seen(&mut seen);
+            }
+            assert!(seen.capacity() > seen.len());
+            // Every value twice: a value seen again is updated, not counted twice.
+            for t in [v as i64, v as i64 + 1] {
+                seen.entry(v.wrapping_mul(0x9e37_79b9_7f4a_7c15)).and_modify(|last| *last = t).or_insert(t);
+            }
+            assert_eq!(seen.len() as u64, v + 1);
+        }
+        assert!((0..1000u64).all(|v| seen.get(&v.wrapping_mul(0x9e37_79b9_7f4a_7c15)) == Some(&(v as i64 + 1))));
+    }
 
     #[test]
     fn listing_keeps_values_in_order_within_max_room() {
