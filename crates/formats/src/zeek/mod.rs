@@ -148,6 +148,8 @@ struct Header {
     used: Vec<(usize, Col)>,
     /// The block is a dns.log (its fields include `query`).
     is_dns: bool,
+    /// The columns are [`DEFAULT_FIELDS`]: rows are read at fixed places.
+    standard: bool,
 }
 
 impl Default for Header {
@@ -160,6 +162,7 @@ impl Default for Header {
             cols: Vec::new(),
             used: Vec::new(),
             is_dns: true,
+            standard: false,
         };
         h.set_fields(DEFAULT_FIELDS.iter().copied());
         h
@@ -172,6 +175,7 @@ impl Header {
         self.used =
             self.cols.iter().enumerate().filter(|(_, (c, _))| *c != Col::Skip).map(|(i, (c, _))| (i, *c)).collect();
         self.is_dns = self.cols.iter().any(|(c, _)| *c == Col::Query);
+        self.standard = self.cols.iter().map(|(_, n)| &**n).eq(DEFAULT_FIELDS.iter().copied());
     }
 
     /// Applies one `#` line. Returns an error for a malformed one.

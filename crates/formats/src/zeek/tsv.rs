@@ -47,61 +47,136 @@ pub(super) fn tsv_row(
     }
     // The extras of the last row are overwritten in place (same columns, no allocation).
     let d = dns_slot_but_extra(out);
-    let mut kept = 0;
     d.source_format = SPEC.name;
     d.kind = DnsKind::Query;
-    let mut st = State::default();
-    let (unset, empty, sep_len) = (hdr.unset.as_bytes(), hdr.empty.as_bytes(), hdr.sep.len());
-    // Most fields start with neither marker's first byte: one compare spares both `bytes_eq`.
-    let (unset0, empty0) = (first(unset), first(empty));
-    let bytes = line.as_bytes();
-    for &(i, col) in &hdr.used {
-        // `seps` holds one offset per column (checked above).
-        let (start, end) = (if i == 0 { 0 } else { seps[i - 1] + sep_len }, seps[i]);
-        let raw = &bytes[start..end];
-        let head = first(raw);
-        if head == unset0 && bytes_eq(raw, unset) {
-            continue;
-        }
-        if head == empty0 && bytes_eq(raw, empty) {
-            // An empty string or container: nothing to keep, but an empty query name is a name.
-            match col {
-                Col::Query => d.name.clear(),
-                Col::Answers => d.answer_count = Some(0),
-                _ => {}
-            }
-            continue;
-        }
-        let escaped = line_escaped && memchr::memchr(b'\\', raw).is_some();
-        if !escaped && from_bytes(d, &mut st, seconds, col, raw) {
-            continue;
-        }
-        // Both ends follow a separator (ASCII or a whole string) or the line's ends: char
-        // boundaries, this never panics.
-        let raw = &line[start..end];
-        let utf8 = !escaped || unescape(raw, scratch);
-        let v = if escaped { scratch.as_str() } else { raw };
-        let res = match col {
-            Col::Answers | Col::Other => {
-                if col == Col::Answers {
-                    let n = Fields::count(raw, &hdr.set_sep);
-                    d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
-                }
-                d.extra.put_at(kept, &hdr.cols[i].1, v);
-                kept += 1;
-                continue;
-            }
-            _ if !utf8 && col != Col::Query => Err(bad("value", raw)),
-            Col::Ts => apply(d, &mut st, col, v).map(|()| seconds.put(v.as_bytes())),
-            _ => apply(d, &mut st, col, v),
-        };
-        if let Err(e) = res {
-            d.extra.truncate(kept);
-            return Err(e);
-        }
+    let (unset, empty) = (hdr.unset.as_bytes(), hdr.empty.as_bytes());
+    let mut row = Row {
+        line,
+        hdr,
+        line_escaped,
+        unset,
+        empty,
+        // Most fields start with neither marker's first byte: one compare spares both `bytes_eq`.
+        unset0: first(unset),
+        empty0: first(empty),
+        st: State::default(),
+        kept: 0,
+    };
+    let res = match <&[usize; STANDARD_LEN]>::try_from(seps) {
+        Ok(s) if hdr.standard => standard_row(&mut row, s, d, seconds, scratch),
+        _ => general_row(&mut row, seps, d, seconds, scratch),
+    };
+    d.extra.truncate(row.kept);
+    res?;
+    row.st.finish(d)
+}
+
+/// The columns of [`DEFAULT_FIELDS`](super::DEFAULT_FIELDS) (Zeek 4+) a row reads.
+const STANDARD_LEN: usize = 24;
+
+/// What every column of one row reads besides its bytes.
+struct Row<'a> {
+    line: &'a str,
+    hdr: &'a Header,
+    line_escaped: bool,
+    unset: &'a [u8],
+    empty: &'a [u8],
+    unset0: u16,
+    empty0: u16,
+    st: State,
+    /// The extras set so far.
+    kept: usize,
+}
+
+/// The used columns of any layout, as [`Header::used`] lists them.
+fn general_row(
+    row: &mut Row<'_>,
+    seps: &[usize],
+    d: &mut DnsEvent,
+    seconds: &mut Seconds,
+    scratch: &mut String,
+) -> Result<(), RecordError> {
+    let sep_len = row.hdr.sep.len();
+    for &(i, col) in &row.hdr.used {
+        // `seps` holds one offset per column (checked by the caller).
+        let start = if i == 0 { 0 } else { seps[i - 1] + sep_len };
+        column(row, i, col, start, seps[i], d, seconds, scratch)?;
     }
-    d.extra.truncate(kept);
-    st.finish(d)
+    Ok(())
+}
+
+/// The standard layout's used columns at their fixed places: [`column`] inlined with each
+/// constant index and kind folds the kind's `match` away, and the offsets need no bounds check.
+fn standard_row(
+    row: &mut Row<'_>,
+    seps: &[usize; STANDARD_LEN],
+    d: &mut DnsEvent,
+    seconds: &mut Seconds,
+    scratch: &mut String,
+) -> Result<(), RecordError> {
+    let sep_len = row.hdr.sep.len();
+    macro_rules! at {
+        ($($i:literal $col:expr),*) => {$(
+            let start = if $i == 0 { 0 } else { seps[$i.max(1) - 1] + sep_len };
+            column(row, $i, $col, start, seps[$i], d, seconds, scratch)?;
+        )*};
+    }
+    at!(0 Col::Ts, 1 Col::Other, 2 Col::OrigH, 3 Col::OrigP, 4 Col::RespH, 6 Col::Proto, 9 Col::Query,
+        10 Col::Qclass, 12 Col::Qtype, 13 Col::QtypeName, 14 Col::Rcode, 15 Col::RcodeName, 21 Col::Answers,
+        23 Col::Other);
+    Ok(())
+}
+
+/// Reads column `i` (of kind `col`), the bytes `start..end` of the row.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn column(
+    row: &mut Row<'_>,
+    i: usize,
+    col: Col,
+    start: usize,
+    end: usize,
+    d: &mut DnsEvent,
+    seconds: &mut Seconds,
+    scratch: &mut String,
+) -> Result<(), RecordError> {
+    let raw = &row.line.as_bytes()[start..end];
+    let head = first(raw);
+    if head == row.unset0 && bytes_eq(raw, row.unset) {
+        return Ok(());
+    }
+    if head == row.empty0 && bytes_eq(raw, row.empty) {
+        // An empty string or container: nothing to keep, but an empty query name is a name.
+        match col {
+            Col::Query => d.name.clear(),
+            Col::Answers => d.answer_count = Some(0),
+            _ => {}
+        }
+        return Ok(());
+    }
+    let escaped = row.line_escaped && memchr::memchr(b'\\', raw).is_some();
+    if !escaped && from_bytes(d, &mut row.st, seconds, col, raw) {
+        return Ok(());
+    }
+    // Both ends follow a separator (ASCII or a whole string) or the line's ends: char
+    // boundaries, this never panics.
+    let raw = &row.line[start..end];
+    let utf8 = !escaped || unescape(raw, scratch);
+    let v = if escaped { scratch.as_str() } else { raw };
+    match col {
+        Col::Answers | Col::Other => {
+            if col == Col::Answers {
+                let n = Fields::count(raw, &row.hdr.set_sep);
+                d.answer_count = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+            d.extra.put_at(row.kept, &row.hdr.cols[i].1, v);
+            row.kept += 1;
+            Ok(())
+        }
+        _ if !utf8 && col != Col::Query => Err(bad("value", raw)),
+        Col::Ts => apply(d, &mut row.st, col, v).map(|()| seconds.put(v.as_bytes())),
+        _ => apply(d, &mut row.st, col, v),
+    }
 }
 
 /// The first byte of `b`, 256 when empty (two fields' first bytes are equal iff this is).
@@ -318,6 +393,74 @@ mod tests {
         }
         // Every fast column took some values (ts 2, addresses 3 each, numbers 8 each, ...).
         assert!(fast_ones > 60, "{fast_ones}");
+    }
+
+    #[test]
+    fn standard_rows_read_as_the_general_loop_reads_them() {
+        let good: [&[&str]; 24] = [
+            &["1795737600.009002", "1795737600.5", "1795737601.25", "1795737600", "x", "2026-11-27T13:14:15Z"],
+            &["CXApneiSpdmQboMoMG", "C\\x09d"],
+            &["10.0.0.1", "10.1.5.51", "2001:db8::1", "256.1.1.1", "1.2.3"],
+            &["55201", "65536", "1a", "0"],
+            &["10.0.1.53", "::1", "10.0.0.1\\x20"],
+            &["53"],
+            &["udp", "tcp", "UDP", "icmp"],
+            &["36347"],
+            &["0.000812"],
+            &["db0.ad.corp.example", "a\\x09b", "\\xff\\xfe", "\\x5c\\x5c.example", "é.example"],
+            &["1", "255", "65536", "x"],
+            &["C_INTERNET"],
+            &["1", "28", "65535", "65536", "AAAA"],
+            &["A", "AAAA", "*", "query-65280", "bogus"],
+            &["0", "3", "NXDOMAIN", "65536"],
+            &["NOERROR", "NXDOMAIN", "unassigned-11", "bogus"],
+            &["F", "T"],
+            &["F"],
+            &["T"],
+            &["T"],
+            &["0"],
+            &["10.4.20.78", "10.4.20.78,2001:db8::1", "a\\x2cb"],
+            &["300.000000"],
+            &["F", "T", "\\xe9"],
+        ];
+        let odd = ["-", "(empty)", "", "\\xff", "x\\", "é"];
+        let standard = Header::default();
+        let mut general = Header::default();
+        assert!(standard.standard && standard.cols.len() == STANDARD_LEN);
+        general.standard = false;
+        let (mut seps_a, mut seps_b) = (Vec::new(), Vec::new());
+        let (mut sec_a, mut sec_b) = (Seconds::default(), Seconds::default());
+        let (mut scratch_a, mut scratch_b) = (String::new(), String::new());
+        let (mut out_a, mut out_b) = (Event::Dns(DnsEvent::default()), Event::Dns(DnsEvent::default()));
+        let mut seed = 1590u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let (mut ok, mut errors) = (0, 0);
+        for _ in 0..20_000 {
+            let mut fields: Vec<&str> = good.iter().map(|vals| vals[next(vals.len())]).collect();
+            for _ in 0..next(4) {
+                fields[next(24)] = odd[next(odd.len())];
+            }
+            match next(40) {
+                0 => _ = fields.pop(),
+                1 => fields.push("extra"),
+                _ => {}
+            }
+            let line = fields.join("\t");
+            let a = tsv_row(&line, &standard, &mut seps_a, &mut sec_a, &mut scratch_a, &mut out_a);
+            let b = tsv_row(&line, &general, &mut seps_b, &mut sec_b, &mut scratch_b, &mut out_b);
+            assert_eq!(a, b, "{line:?}");
+            assert_eq!(out_a, out_b, "{line:?}");
+            if a.is_ok() {
+                ok += 1
+            } else {
+                errors += 1
+            }
+        }
+        // Both paths taken many times.
+        assert!(ok > 1000 && errors > 1000, "{ok} {errors}");
     }
 
     #[test]
