@@ -38,6 +38,7 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
+    #[inline]
     pub(super) fn plain_line(chunk: &[u8], fields: &mut [(usize, usize)]) -> Option<(usize, usize, usize)> {
         let (mut start, mut base, mut n) = (0, 0, 0);
         while base < chunk.len() {
@@ -60,34 +61,14 @@ mod sse2 {
                     _ => return None,
                 };
                 commas &= (1u32 << at) - 1;
-                push_fields(commas, base, &mut start, fields, &mut n)?;
+                super::push_fields(u64::from(commas), 0, base, &mut start, fields, &mut n)?;
                 *fields.get_mut(n)? = (start, end);
                 return Some((end, nl_at, n + 1));
             }
-            push_fields(commas, base, &mut start, fields, &mut n)?;
+            super::push_fields(u64::from(commas), 0, base, &mut start, fields, &mut n)?;
             base += 32;
         }
         None
-    }
-
-    /// The fields ended by the commas flagged in `commas` (a block at `base`), written from
-    /// `fields[*n]` on; `None` when they do not fit.
-    #[inline(always)]
-    fn push_fields(
-        mut commas: u32,
-        base: usize,
-        start: &mut usize,
-        fields: &mut [(usize, usize)],
-        n: &mut usize,
-    ) -> Option<()> {
-        while commas != 0 {
-            let comma = base + commas.trailing_zeros() as usize;
-            *fields.get_mut(*n)? = (*start, comma);
-            *n += 1;
-            *start = comma + 1;
-            commas &= commas - 1;
-        }
-        Some(())
     }
 }
 
@@ -146,7 +127,7 @@ fn scan_word(
                 _ => return ControlFlow::Break(None),
             };
             commas &= (1u64 << (at * 8)).wrapping_sub(1);
-            let fits = push_fields(commas, base, start, fields, n).is_some() && *n < fields.len();
+            let fits = push_fields(commas, 3, base, start, fields, n).is_some() && *n < fields.len();
             if !fits {
                 return ControlFlow::Break(None);
             }
@@ -154,25 +135,26 @@ fn scan_word(
             return ControlFlow::Break(Some((end, nl_at, *n + 1)));
         }
     }
-    match push_fields(commas, base, start, fields, n) {
+    match push_fields(commas, 3, base, start, fields, n) {
         Some(()) => ControlFlow::Continue(()),
         None => ControlFlow::Break(None),
     }
 }
 
-/// The fields ended by the commas flagged in `commas` (a word at `base`), written from
-/// `fields[*n]` on; `None` when they do not fit.
-#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+/// The fields ended by the commas flagged in `commas` (bytes from `base` on, one bit per byte for
+/// the SSE2 masks, `shift` 0, or the top bit of each byte for the word-wise scan, `shift` 3),
+/// written from `fields[*n]` on; `None` when they do not fit.
 #[inline(always)]
 fn push_fields(
     mut commas: u64,
+    shift: u32,
     base: usize,
     start: &mut usize,
     fields: &mut [(usize, usize)],
     n: &mut usize,
 ) -> Option<()> {
     while commas != 0 {
-        let comma = base + commas.trailing_zeros() as usize / 8;
+        let comma = base + (commas.trailing_zeros() >> shift) as usize;
         *fields.get_mut(*n)? = (*start, comma);
         *n += 1;
         *start = comma + 1;
