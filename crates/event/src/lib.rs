@@ -20,7 +20,8 @@ pub use json::JsonEvent;
 pub use net::IpNet;
 pub use process::{file_name_of, ProcessEvent};
 pub use time::{
-    civil_days, civil_from_days, days_from_civil, days_in_month, month_from_name, DayCache, Timestamp, NANOS_PER_SEC,
+    civil_days, civil_from_days, days_from_civil, days_in_month, fraction_nanos, month_from_name, DayCache, Timestamp,
+    NANOS_PER_SEC,
 };
 
 /// One normalized event.

@@ -170,20 +170,29 @@ fn epoch_fast(b: &[u8]) -> Option<Timestamp> {
     if !(1..=12).contains(&i) || b.get(i) != Some(&b'.') {
         return None;
     }
-    let frac = &b[i + 1..];
-    if !(1..=9).contains(&frac.len()) {
+    let nanos = fraction_nanos(&b[i + 1..])?;
+    secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos).map(Timestamp)
+}
+
+/// The nanoseconds that one to nine ASCII fraction digits stand for (`009002` → 9 002 000); `None`
+/// for no digit, more than nine, or a byte that is not a digit. The readers' fast paths for
+/// epoch and ISO times share it.
+#[inline]
+pub fn fraction_nanos(digits: &[u8]) -> Option<i64> {
+    // 10^(9 - n) for n digits.
+    const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    if !(1..=9).contains(&digits.len()) {
         return None;
     }
     let mut nanos = 0i64;
-    for &c in frac {
+    for &c in digits {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
         nanos = nanos * 10 + i64::from(d);
     }
-    const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-    secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos * SCALE[frac.len()]).map(Timestamp)
+    Some(nanos * SCALE[digits.len()])
 }
 
 /// Nanoseconds from ASCII digits (the caller checked them): the first nine count.
@@ -399,6 +408,28 @@ mod tests {
         }
         assert!(Timestamp::parse_rfc3339_cached("2025-02-29T00:00:00Z", &mut cache).is_none());
         assert!(Timestamp::parse_rfc3339_cached("2024-02-29T00:00:00Z", &mut cache).is_some());
+    }
+
+    #[test]
+    fn fraction_nanos_is_the_digits_padded_to_nine() {
+        for len in 0..=11usize {
+            for seed in 0..200u64 {
+                let digits: Vec<u8> =
+                    (0..len).map(|i| b'0' + ((seed * 7 + i as u64 * 13 + seed / 10 * i as u64) % 10) as u8).collect();
+                let want = (1..=9).contains(&len).then(|| {
+                    let padded = format!("{:0<9}", std::str::from_utf8(&digits).unwrap());
+                    padded.parse::<i64>().unwrap()
+                });
+                assert_eq!(fraction_nanos(&digits), want, "{digits:?}");
+                for at in 0..len {
+                    for bad in [b'/', b':', b'a', b' ', 0xC3] {
+                        let mut d = digits.clone();
+                        d[at] = bad;
+                        assert_eq!(fraction_nanos(&d), None, "{d:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -70,24 +70,19 @@ fn utc_fraction(rest: &[u8]) -> Option<i64> {
 /// The nanoseconds of a fraction's digits (the first nine; any further ones only checked).
 #[inline(always)]
 fn fraction_nanos(digits: &[u8]) -> Option<i64> {
-    // 10^(9 - n) for n digits read.
-    const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-    // Milliseconds, as the portal and most tools write them: no loop.
-    if let &[a, b, c] = digits {
-        let [a, b, c] = [a, b, c].map(|d| i64::from(d.wrapping_sub(b'0')));
-        return (a <= 9 && b <= 9 && c <= 9).then_some((a * 100 + b * 10 + c) * 1_000_000);
-    }
-    let mut nanos = 0i64;
-    for (i, &c) in digits.iter().enumerate() {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
+    match digits {
+        // Milliseconds, as the portal and most tools write them: no loop.
+        &[a, b, c] => {
+            let [a, b, c] = [a, b, c].map(|d| i64::from(d.wrapping_sub(b'0')));
+            (a <= 9 && b <= 9 && c <= 9).then_some((a * 100 + b * 10 + c) * 1_000_000)
         }
-        if i < 9 {
-            nanos = nanos * 10 + i64::from(d);
+        _ if digits.len() > 9 => {
+            let (nine, more) = digits.split_at(9);
+            more.iter().all(u8::is_ascii_digit).then_some(())?;
+            event::fraction_nanos(nine)
         }
+        _ => event::fraction_nanos(digits),
     }
-    Some(nanos * SCALE[digits.len().min(9)])
 }
 
 /// The time of `b` when it is an ISO 8601 UTC time in the second [`remember_second`] kept. The

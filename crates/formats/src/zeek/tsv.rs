@@ -233,13 +233,6 @@ pub(super) fn digits_u16(b: &[u8]) -> Option<u16> {
     if !(1..=5).contains(&b.len()) {
         return None;
     }
-    decimal(b).and_then(|n| u16::try_from(n).ok())
-}
-
-/// The value of at most nine ASCII digits (the callers check the length), or `None` if a byte is
-/// not a digit.
-#[inline(always)]
-fn decimal(b: &[u8]) -> Option<u32> {
     let mut n = 0u32;
     for &c in b {
         let d = c.wrapping_sub(b'0');
@@ -248,7 +241,7 @@ fn decimal(b: &[u8]) -> Option<u32> {
         }
         n = n * 10 + u32::from(d);
     }
-    Some(n)
+    u16::try_from(n).ok()
 }
 
 /// The whole seconds of the last epoch `ts` read (`1795737600` of `1795737600.009002`) and their
@@ -261,9 +254,6 @@ pub(super) struct Seconds {
     nanos: i64,
 }
 
-const FRACTION_SCALE: [i64; 10] =
-    [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-
 impl Seconds {
     /// The time of `v` if its seconds are the cached ones.
     fn get(&self, v: &[u8]) -> Option<Timestamp> {
@@ -271,12 +261,7 @@ impl Seconds {
         if n == 0 || v.get(n) != Some(&b'.') || !bytes_eq(&v[..n], &self.digits[..n]) {
             return None;
         }
-        let frac = &v[n + 1..];
-        if !(1..=9).contains(&frac.len()) {
-            return None;
-        }
-        let nanos = i64::from(decimal(frac)?);
-        self.nanos.checked_add(nanos * FRACTION_SCALE[frac.len()]).map(Timestamp)
+        self.nanos.checked_add(event::fraction_nanos(&v[n + 1..])?).map(Timestamp)
     }
 
     /// Caches the seconds of `v` if it starts with 1 to 12 digits and a dot.
