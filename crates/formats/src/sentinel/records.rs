@@ -24,7 +24,9 @@ pub struct Runaway;
 /// One record: its fields' bytes and where they lie in [`Records::data`].
 pub struct Records {
     inner: Box<dyn BufRead + Send>,
-    core: csv_core::Reader,
+    /// Built on the first record that needs it: most inputs have none, and building its
+    /// automaton costs more than a chunk of plain lines of a split file (read by a reader each).
+    core: Option<Box<csv_core::Reader>>,
     /// The current record's bytes: the line itself (fast path) or the unquoted fields back to
     /// back (`csv_core`).
     data: Vec<u8>,
@@ -52,7 +54,7 @@ impl Records {
     pub fn new(inner: Box<dyn BufRead + Send>, limit: u64) -> Self {
         Records {
             inner,
-            core: csv_core::Reader::new(),
+            core: None,
             data: Vec::with_capacity(1024),
             fields: Vec::new(),
             nfields: 0,
@@ -185,7 +187,8 @@ impl Records {
                 return Ok(Err(Runaway));
             }
             let input = fill(&mut *self.inner)?;
-            let (res, nin, nout, nend) = self.core.read_record(input, &mut self.data[out..], &mut self.ends[nends..]);
+            let core = self.core.get_or_insert_with(|| Box::new(csv_core::Reader::new()));
+            let (res, nin, nout, nend) = core.read_record(input, &mut self.data[out..], &mut self.ends[nends..]);
             self.next_line += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
             self.inner.consume(nin);
             read += nin as u64;

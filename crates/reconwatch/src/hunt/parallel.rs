@@ -55,6 +55,10 @@ const DEPTH: usize = 4;
 const MIN_LINE: u64 = 48;
 /// Events in flight over all workers, which sets the batch size.
 const EVENTS_IN_FLIGHT: usize = 64 * 1024;
+/// The largest batch: a batch is a wake-up of the consumer, and 512 events a batch cost BIND
+/// hunts on 2 cores a seventh of their speed (the consumer waking four times as often). A
+/// batch holds whole events only for those that match a rule (see [`worker::Batch`]).
+const MAX_BATCH: usize = 2048;
 
 /// Most inputs given a thread each. Beyond it (a directory of thousands of small files) the
 /// queues' events in flight would outgrow the memory bound, so the inputs are read as with
@@ -80,7 +84,7 @@ pub fn start(
         plans.push(if per_input > 1 { plan(i, cfg.chunk_bytes, opts, &bytes)? } else { None });
     }
     let workers: u64 = plans.iter().map(|p| if p.is_some() { per_input } else { 1 }).sum();
-    let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, 512);
+    let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, MAX_BATCH);
     let mut out = Vec::with_capacity(inputs.len());
     for (mut input, plan) in inputs.into_iter().zip(plans) {
         let mut stream = Stream::new(plan.clone(), matcher.clone());
@@ -158,6 +162,8 @@ pub struct Stream {
     events: Vec<Event>,
     len: usize,
     pos: usize,
+    /// The next of `events` to hand out (briefs take no place there, see [`worker::Batch`]).
+    next: usize,
     pending: VecDeque<(u32, Reject)>,
     /// The batch's rule hits (see [`worker::Batch`]), and whether the event last handed out came
     /// with its hits.
@@ -191,6 +197,7 @@ impl Stream {
             events: Vec::new(),
             len: 0,
             pos: 0,
+            next: 0,
             pending: VecDeque::new(),
             hits: Vec::new(),
             ends: Vec::new(),
@@ -302,7 +309,8 @@ impl EventReader for Stream {
                 match self.briefs.get(self.pos).copied().flatten() {
                     Some(b) => self.hand_out_brief(b, out),
                     None => {
-                        std::mem::swap(out, &mut self.events[self.pos]);
+                        std::mem::swap(out, &mut self.events[self.next]);
+                        self.next += 1;
                         self.out_brief = false;
                     }
                 }
@@ -337,7 +345,7 @@ impl EventReader for Stream {
                     // Rejects beyond those kept are only counted.
                     rejects.count += b.rejects.count - b.rejects.kept.len() as u64;
                     self.pending = b.at.into_iter().zip(b.rejects.kept).collect();
-                    (self.events, self.len, self.pos) = (b.events, b.len, 0);
+                    (self.events, self.len, self.pos, self.next) = (b.events, b.len, 0, 0);
                     (self.hits, self.ends, self.briefs, self.texts) = (b.hits, b.ends, b.briefs, b.texts);
                 }
                 Msg::End { ignored } => {
