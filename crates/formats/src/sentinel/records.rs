@@ -139,6 +139,13 @@ impl Records {
                 continue;
             }
             self.line = self.next_line;
+            if chunk.is_empty() {
+                // The end, at the start of a record: what `csv_core` would say, without it (a
+                // split file's chunks each end here).
+                self.data.clear();
+                self.nfields = 0;
+                return Ok(Ok(false));
+            }
             let Some(nl) = memchr::memchr(b'\n', chunk) else { break };
             let line = &chunk[..nl];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
