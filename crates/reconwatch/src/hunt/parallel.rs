@@ -6,21 +6,27 @@
 //! back in file order, so the stream equals what one reader of the whole file would give. Hence
 //! the alerts are identical to `--threads 1` by construction, out-of-order events included.
 //!
+//! A split file's chunks are claimed in file order by its workers and by this thread, which
+//! parses a chunk itself when no worker has claimed it by the time it needs it (see
+//! [`worker::Claims`]): `--threads n` runs `n - 1` workers for a split file, and this thread
+//! takes on whatever they do not keep up with.
+//!
 //! Memory stays bounded: each worker owns one bounded channel of batches (about one chunk of
 //! events for a split file) and one chunk buffer.
 
 use super::chunk::{self, SplitKind};
 use super::merge::Input;
-use super::worker::{self, Brief, Msg, Pipe, Plan, Spent};
+use super::worker::{self, Brief, Claims, Msg, Pipe, Plan, Spent, Tx};
 use anyhow::{Context, Result};
 use detect::{FieldSlot, FieldTexts, Matcher};
 use event::{DnsEvent, Event};
 use formats::input::{self, InputPath};
 use formats::{EventReader, ReadOptions, Reject, Rejects};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
 use std::io;
 use std::sync::atomic::AtomicU64;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 
 /// Split files are read in chunks of about this size. Small enough that the events of the chunks
@@ -83,7 +89,7 @@ pub fn start(
     for i in &inputs {
         plans.push(if per_input > 1 { plan(i, cfg.chunk_bytes, opts, &bytes)? } else { None });
     }
-    let workers: u64 = plans.iter().map(|p| if p.is_some() { per_input } else { 1 }).sum();
+    let workers: u64 = plans.iter().map(|p| if p.is_some() { (per_input - 1).max(1) } else { 1 }).sum();
     let batch = (EVENTS_IN_FLIGHT / (workers as usize * (DEPTH + 2))).clamp(16, MAX_BATCH);
     let mut out = Vec::with_capacity(inputs.len());
     for (mut input, plan) in inputs.into_iter().zip(plans) {
@@ -91,12 +97,18 @@ pub fn start(
         match plan {
             Some(plan) => {
                 input.reader = Box::new(NoReader);
-                let of = per_input.min(plan.chunks);
+                // This thread parses too (the chunks no worker has claimed when it needs them).
+                let of = (per_input - 1).clamp(1, plan.chunks.max(1));
                 let depth = DEPTH.max((plan.chunk_bytes / (batch as u64 * MIN_LINE)) as usize);
-                for w in 0..of {
-                    let plan = plan.clone();
-                    stream.spawn(&input.name, batch, depth, move |pipe| worker::run_chunks(plan, w, of, pipe))?;
+                let (claims, (told, heard)) = (Arc::new(Claims::default()), mpsc::channel());
+                for w in 0..of as usize {
+                    let (plan, claims, told) = (plan.clone(), claims.clone(), told.clone());
+                    stream.spawn(&input.name, batch, depth, move |pipe| {
+                        worker::run_chunks(plan, w, claims, told, pipe)
+                    })?;
                 }
+                stream.claims = Some((claims, heard));
+                stream.own_pipe(batch);
             }
             None => {
                 let reader = std::mem::replace(&mut input.reader, Box::new(NoReader));
@@ -183,6 +195,35 @@ pub struct Stream {
     /// After a chunk that cannot be parsed on its own: the rest of the file, read here, and the
     /// shift of its line numbers.
     fallback: Option<(Box<dyn EventReader>, i64)>,
+    /// A split file: who claims its chunks, and the workers' claims as they tell them (chunk,
+    /// worker), with those heard ahead of their turn.
+    claims: Option<Claimed>,
+    heard: HashMap<u64, usize>,
+    /// The worker the current chunk comes from (`None`: not known yet, or parsed here).
+    from: Option<usize>,
+    /// The current chunk when this thread parses it: its reader and bytes; the file, and a
+    /// chunk buffer for the next one.
+    here: Option<Here>,
+    file: Option<File>,
+    buf: Vec<u8>,
+    /// The pipe of the chunks this thread parses ahead while a worker's chunk is not ready, its
+    /// index among the channels, and how many such chunks wait to be read.
+    own: Option<(Pipe, usize)>,
+    ahead: usize,
+}
+
+/// Chunks this thread parses ahead at most, waiting to be read (their events are held meanwhile).
+const MAX_AHEAD: usize = 2;
+
+/// A split file's claims, and the receiving end of the workers' (chunk, worker) claims.
+type Claimed = (Arc<Claims>, Receiver<(u64, usize)>);
+/// A chunk parsed on the consuming thread: its reader, and its bytes (the buffer is reused).
+type Here = (Box<dyn EventReader>, Arc<Vec<u8>>);
+
+/// Where the current chunk's events come from.
+enum Source {
+    Worker(usize),
+    Here,
 }
 
 impl Stream {
@@ -210,6 +251,67 @@ impl Stream {
             ignored: 0,
             done: false,
             fallback: None,
+            claims: None,
+            heard: HashMap::new(),
+            from: None,
+            here: None,
+            file: None,
+            buf: Vec::new(),
+            own: None,
+            ahead: 0,
+        }
+    }
+
+    /// Sets up the channel of the chunks this thread parses ahead.
+    fn own_pipe(&mut self, batch: usize) {
+        let (tx, rx) = mpsc::channel();
+        let (back_tx, back) = mpsc::channel();
+        self.rx.push(rx);
+        self.back.push(back_tx);
+        let pipe = Pipe { tx: Tx::Own(tx), back, batch, matcher: self.matcher.clone() };
+        self.own = Some((pipe, self.rx.len() - 1));
+    }
+
+    /// While the worker with the current chunk has nothing ready: parses the next unclaimed
+    /// chunk here, into this thread's own channel, to be read in its turn. `false`: nothing to
+    /// do (enough parsed ahead, or every chunk claimed).
+    fn help(&mut self) -> io::Result<bool> {
+        let (Some((claims, _)), Some((pipe, me)), Some(plan)) = (&self.claims, &self.own, &self.plan) else {
+            return Ok(false);
+        };
+        if self.ahead >= MAX_AHEAD {
+            return Ok(false);
+        }
+        let k = claims.take();
+        if k >= plan.chunks {
+            return Ok(false);
+        }
+        self.heard.insert(k, *me);
+        let file = match &self.file {
+            Some(f) => f,
+            None => self.file.insert(File::open(&plan.path)?),
+        };
+        // A failure is a `Failed` message in the pipe, reported when the chunk's turn comes.
+        if let Ok(buf) = worker::run_chunk(plan, file, k, std::mem::take(&mut self.buf), pipe) {
+            self.buf = buf;
+        }
+        self.ahead += 1;
+        Ok(true)
+    }
+
+    /// The current chunk's worker's next message; while it has none, parses chunks ahead.
+    fn next_msg(&mut self, w: usize) -> io::Result<Msg> {
+        let gone = || io::Error::other("a reader thread stopped unexpectedly");
+        loop {
+            match self.rx[w].try_recv() {
+                Ok(m) => return Ok(m),
+                Err(TryRecvError::Disconnected) => return Err(gone()),
+                Err(TryRecvError::Empty) => {
+                    if !self.help()? {
+                        return self.rx[w].recv().map_err(|_| gone());
+                    }
+                }
+            }
         }
     }
 
@@ -219,7 +321,7 @@ impl Stream {
         let matcher = self.matcher.clone();
         std::thread::Builder::new()
             .name(format!("read {name}"))
-            .spawn(move || run(Pipe { tx, back, batch, matcher }))
+            .spawn(move || run(Pipe { tx: Tx::Bounded(tx), back, batch, matcher }))
             .context("cannot start a reader thread")?;
         self.rx.push(rx);
         self.back.push(back_tx);
@@ -269,6 +371,59 @@ impl Stream {
         self.out_brief = true;
     }
 
+    /// Who has the current chunk: a worker that claimed it, else this thread, which claims it.
+    fn source(&mut self) -> io::Result<Source> {
+        let k = self.chunk;
+        let Some((claims, heard)) = &self.claims else { return Ok(Source::Worker(0)) };
+        loop {
+            if let Some(w) = self.heard.remove(&k) {
+                return Ok(Source::Worker(w));
+            }
+            if claims.take_if_next(k) {
+                return Ok(Source::Here);
+            }
+            // A worker has it, and tells so as soon as it claims it.
+            let (c, w) = heard.recv().map_err(|_| io::Error::other("a reader thread stopped unexpectedly"))?;
+            self.heard.insert(c, w);
+        }
+    }
+
+    /// Starts parsing the current chunk on this thread (or falls back, as for a worker's chunk
+    /// that cannot be parsed on its own).
+    fn start_here(&mut self) -> io::Result<()> {
+        let plan = self.plan.clone().expect("only split files have claims");
+        let file = match &self.file {
+            Some(f) => f,
+            None => self.file.insert(File::open(&plan.path)?),
+        };
+        let (bytes, scan) = worker::load(&plan, file, self.chunk, std::mem::take(&mut self.buf))?;
+        if self.must_fall_back(&scan) {
+            return self.fall_back();
+        }
+        self.scan = scan;
+        self.shift = plan.line_shift(self.chunk, self.lines_before);
+        let reader = plan.open(Box::new(chunk::SharedBytes { bytes: bytes.clone(), pos: 0 }))?;
+        self.here = Some((reader, bytes));
+        Ok(())
+    }
+
+    /// The chunk parsed here is done.
+    fn end_here(&mut self) {
+        if let Some((reader, bytes)) = self.here.take() {
+            self.ignored += reader.ignored();
+            drop(reader);
+            self.buf = Arc::try_unwrap(bytes).unwrap_or_default();
+        }
+        self.end_chunk();
+    }
+
+    fn end_chunk(&mut self) {
+        self.lines_before += self.scan.lines;
+        self.chunk += 1;
+        self.done = self.chunk == self.chunks();
+        self.from = None;
+    }
+
     fn take_rejects(from: Rejects, shift: i64, into: &mut Rejects) {
         into.count += from.count - from.kept.len() as u64;
         for r in from.kept {
@@ -304,6 +459,22 @@ impl EventReader for Stream {
                 Self::take_rejects(local, *shift, rejects);
                 return got;
             }
+            if let Some((reader, _)) = &mut self.here {
+                self.out_brief = false;
+                let mut local = Rejects::default();
+                let got = reader.read(out, &mut local);
+                Self::take_rejects(local, self.shift, rejects);
+                match got {
+                    Ok(true) => return Ok(true),
+                    Ok(false) => self.end_here(),
+                    Err(e) => {
+                        self.done = true;
+                        self.here = None;
+                        return Err(e);
+                    }
+                }
+                continue;
+            }
             self.flush_rejects(rejects);
             if self.pos < self.len {
                 match self.briefs.get(self.pos).copied().flatten() {
@@ -321,7 +492,16 @@ impl EventReader for Stream {
             if self.done {
                 return Ok(false);
             }
-            let w = (self.chunk % self.rx.len() as u64) as usize;
+            let w = match self.from {
+                Some(w) => w,
+                None => match self.source()? {
+                    Source::Worker(w) => *self.from.insert(w),
+                    Source::Here => {
+                        self.start_here()?;
+                        continue;
+                    }
+                },
+            };
             if !self.events.is_empty() {
                 let spent = Spent {
                     events: std::mem::take(&mut self.events),
@@ -332,7 +512,7 @@ impl EventReader for Stream {
                 };
                 let _ = self.back[w].send(spent);
             }
-            let msg = self.rx[w].recv().map_err(|_| io::Error::other("a reader thread stopped unexpectedly"))?;
+            let msg = self.next_msg(w)?;
             match msg {
                 Msg::Begin(scan) => {
                     if self.must_fall_back(&scan) {
@@ -350,9 +530,10 @@ impl EventReader for Stream {
                 }
                 Msg::End { ignored } => {
                     self.ignored += ignored;
-                    self.lines_before += self.scan.lines;
-                    self.chunk += 1;
-                    self.done = self.chunk == self.chunks();
+                    if self.own.as_ref().is_some_and(|(_, me)| *me == w) {
+                        self.ahead -= 1;
+                    }
+                    self.end_chunk();
                 }
                 Msg::Failed(e) => {
                     self.done = true;

@@ -1,8 +1,8 @@
 //! The parsing threads of a parallel hunt. A worker runs one reader (a whole input) or a share of
-//! a split file's chunks (chunks `w`, `w + W`, `w + 2W`, ... for worker `w` of `W`), and sends
-//! its events in batches over a bounded channel, each event with the detection rules it matches
-//! (the engine's shared `Matcher`, run here so the consuming thread only correlates); the batches
-//! come back empty for reuse, so event allocations circulate instead of being made per event.
+//! a split file's chunks (claimed in file order, see [`Claims`]), and sends its events in
+//! batches over a bounded channel, each event with the detection rules it matches (the engine's
+//! shared `Matcher`, run here so the consuming thread only correlates); the batches come back
+//! empty for reuse, so event allocations circulate instead of being made per event.
 
 use super::chunk::{self, Scan, SharedBytes, SplitKind};
 use detect::{FieldTexts, Matcher};
@@ -13,7 +13,7 @@ use std::io;
 use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
 /// What a worker tells the consumer, per chunk: `Begin`, then `Batch`es, then `End` (or
@@ -109,7 +109,7 @@ impl Plan {
         self.open(Box::new(reader))
     }
 
-    fn open(&self, reader: Box<dyn io::BufRead + Send>) -> io::Result<Box<dyn EventReader>> {
+    pub fn open(&self, reader: Box<dyn io::BufRead + Send>) -> io::Result<Box<dyn EventReader>> {
         let source = Source { name: self.name.clone(), path: Some(self.path.clone()), reader };
         (self.spec.open)(source, &self.opts).map_err(|e| io::Error::other(e.to_string()))
     }
@@ -120,9 +120,16 @@ impl Plan {
     }
 }
 
+/// Where a pipe's messages go: a worker's bounded channel, or the consumer's own unbounded one
+/// (for the chunks it parses ahead while it waits for a worker: it must never wait on itself).
+pub enum Tx {
+    Bounded(SyncSender<Msg>),
+    Own(Sender<Msg>),
+}
+
 /// One worker's ends of its channels.
 pub struct Pipe {
-    pub tx: SyncSender<Msg>,
+    pub tx: Tx,
     pub back: Receiver<Spent>,
     pub batch: usize,
     /// Evaluates the detection rules here, in the parsing thread, so the engine thread only
@@ -131,11 +138,14 @@ pub struct Pipe {
 }
 
 /// The consumer is gone (the hunt ended or fell back): stop quietly.
-struct Gone;
+pub struct Gone;
 
 impl Pipe {
     fn send(&self, m: Msg) -> Result<(), Gone> {
-        self.tx.send(m).map_err(|_| Gone)
+        match &self.tx {
+            Tx::Bounded(tx) => tx.send(m).map_err(|_| Gone),
+            Tx::Own(tx) => tx.send(m).map_err(|_| Gone),
+        }
     }
 
     /// Reads `reader` to its end in batches.
@@ -206,30 +216,63 @@ pub fn run_whole(mut reader: Box<dyn EventReader>, pipe: Pipe) {
     })();
 }
 
-/// Runs chunks `w`, `w + of`, ... of a split file.
-pub fn run_chunks(plan: Arc<Plan>, w: u64, of: u64, pipe: Pipe) {
+/// The chunks of a split file, claimed in file order by its workers and by the consumer, which
+/// parses a chunk itself when no worker has claimed it by the time it needs it. So the consumer
+/// takes on what the workers do not keep up with, and a hunt on `n` cores runs `n` threads (a
+/// consumer beside `n` workers made the cores take turns).
+#[derive(Default)]
+pub struct Claims {
+    next: AtomicU64,
+}
+
+impl Claims {
+    /// The next chunk no one has claimed (a worker's next one, or one the consumer parses ahead).
+    pub fn take(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::AcqRel)
+    }
+
+    /// The consumer's claim of chunk `k`, the one it needs next: `false` when a worker has it.
+    pub fn take_if_next(&self, k: u64) -> bool {
+        self.next.compare_exchange(k, k + 1, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+}
+
+/// Runs the chunks worker `w` claims, telling the consumer each claim (`told`) before parsing it.
+pub fn run_chunks(plan: Arc<Plan>, w: usize, claims: Arc<Claims>, told: Sender<(u64, usize)>, pipe: Pipe) {
     let mut buf = Vec::new();
     let _ = (|| -> Result<(), Gone> {
         let file = File::open(&plan.path).map_err(|e| fail(&pipe, e))?;
-        let mut k = w;
-        while k < plan.chunks {
-            let bytes = Arc::new(std::mem::take(&mut buf));
-            let bytes = fill(&plan, &file, k, bytes).map_err(|e| fail(&pipe, e))?;
-            let mut scan = Scan::of(plan.kind, &bytes[plan.prefix.len().min(bytes.len())..]);
-            if k == 0 {
-                scan.lines += plan.prefix_lines;
+        loop {
+            let k = claims.take();
+            if k >= plan.chunks {
+                return Ok(());
             }
-            pipe.send(Msg::Begin(scan))?;
-            let mut reader =
-                plan.open(Box::new(SharedBytes { bytes: bytes.clone(), pos: 0 })).map_err(|e| fail(&pipe, e))?;
-            pipe.pump(reader.as_mut())?;
-            pipe.send(Msg::End { ignored: reader.ignored() })?;
-            drop(reader);
-            buf = Arc::try_unwrap(bytes).unwrap_or_default();
-            k += of;
+            told.send((k, w)).map_err(|_| Gone)?;
+            buf = run_chunk(&plan, &file, k, std::mem::take(&mut buf), &pipe)?;
         }
-        Ok(())
     })();
+}
+
+/// Parses chunk `k` into `pipe` (`Begin`, batches, `End`; or `Failed`), reading it into `buf`'s
+/// allocation, which it gives back for the next chunk.
+pub fn run_chunk(plan: &Plan, file: &File, k: u64, buf: Vec<u8>, pipe: &Pipe) -> Result<Vec<u8>, Gone> {
+    let (bytes, scan) = load(plan, file, k, buf).map_err(|e| fail(pipe, e))?;
+    pipe.send(Msg::Begin(scan))?;
+    let mut reader = plan.open(Box::new(SharedBytes { bytes: bytes.clone(), pos: 0 })).map_err(|e| fail(pipe, e))?;
+    pipe.pump(reader.as_mut())?;
+    pipe.send(Msg::End { ignored: reader.ignored() })?;
+    drop(reader);
+    Ok(Arc::try_unwrap(bytes).unwrap_or_default())
+}
+
+/// Chunk `k`'s bytes (in `buf`'s allocation) and what they say about themselves.
+pub fn load(plan: &Plan, file: &File, k: u64, buf: Vec<u8>) -> io::Result<(Arc<Vec<u8>>, Scan)> {
+    let bytes = fill(plan, file, k, Arc::new(buf))?;
+    let mut scan = Scan::of(plan.kind, &bytes[plan.prefix.len().min(bytes.len())..]);
+    if k == 0 {
+        scan.lines += plan.prefix_lines;
+    }
+    Ok((bytes, scan))
 }
 
 fn fail(pipe: &Pipe, e: io::Error) -> Gone {
