@@ -287,10 +287,7 @@ impl Stream {
             return Ok(false);
         }
         self.heard.insert(k, *me);
-        let file = match &self.file {
-            Some(f) => f,
-            None => self.file.insert(File::open(&plan.path)?),
-        };
+        let file = open_once(&mut self.file, &plan.path)?;
         // A failure is a `Failed` message in the pipe, reported when the chunk's turn comes.
         if let Ok(buf) = worker::run_chunk(plan, file, k, std::mem::take(&mut self.buf), pipe) {
             self.buf = buf;
@@ -392,10 +389,7 @@ impl Stream {
     /// that cannot be parsed on its own).
     fn start_here(&mut self) -> io::Result<()> {
         let plan = self.plan.clone().expect("only split files have claims");
-        let file = match &self.file {
-            Some(f) => f,
-            None => self.file.insert(File::open(&plan.path)?),
-        };
+        let file = open_once(&mut self.file, &plan.path)?;
         let (bytes, scan) = worker::load(&plan, file, self.chunk, std::mem::take(&mut self.buf))?;
         if self.must_fall_back(&scan) {
             return self.fall_back();
@@ -437,6 +431,14 @@ impl Stream {
             let (_, r) = self.pending.pop_front().expect("just looked");
             push_shifted(r, self.shift, into);
         }
+    }
+}
+
+/// The file this thread reads chunks from, opened on first use.
+fn open_once<'a>(file: &'a mut Option<File>, path: &std::path::Path) -> io::Result<&'a File> {
+    match file {
+        Some(f) => Ok(f),
+        None => Ok(file.insert(File::open(path)?)),
     }
 }
 
