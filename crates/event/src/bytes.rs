@@ -18,6 +18,25 @@ pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The value of `b` when every byte is an ASCII digit (`None` otherwise, and for no bytes):
+/// ports, classes, fraction digits, fixed-width time fields. The caller bounds the length (at
+/// most 19 digits fit).
+#[inline]
+pub fn decimal(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
 /// [`bytes_eq`] from 17 bytes on (lengths equal): 8-byte words, the last one overlapping.
 fn long_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
@@ -47,7 +66,29 @@ fn w8(s: &[u8], i: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::bytes_eq;
+    use super::{bytes_eq, decimal};
+
+    /// Digit strings of every length to 19 against `str::parse`, and every byte that is not a
+    /// digit at every place (a sign, a space, a dot, a letter, the bytes around `0` and `9`).
+    #[test]
+    fn decimal_is_the_value_of_all_digit_strings_only() {
+        assert_eq!(decimal(b""), None);
+        let digits = b"9876543210123456789";
+        for len in 1..=digits.len() {
+            let d = &digits[..len];
+            let want: u64 = std::str::from_utf8(d).unwrap().parse().unwrap();
+            assert_eq!(decimal(d), Some(want), "{len}");
+            for at in 0..len {
+                for bad in [b'+', b'-', b' ', b'.', b'a', b'/', b':', 0x80] {
+                    let mut b = d.to_vec();
+                    b[at] = bad;
+                    assert_eq!(decimal(&b), None, "{len} {at} {bad}");
+                }
+            }
+        }
+        assert_eq!(decimal(b"0"), Some(0));
+        assert_eq!(decimal(b"00042"), Some(42));
+    }
 
     /// Every length to 40, against `==`: equal slices, one byte changed at each position, and
     /// lengths one apart.

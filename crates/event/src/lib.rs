@@ -12,7 +12,7 @@ mod process;
 mod time;
 
 pub use assign::{parse_ip, parse_time, AssignError};
-pub use bytes::bytes_eq;
+pub use bytes::{bytes_eq, decimal};
 pub use dns::{DnsEvent, DnsKind, QType, Rcode, TransferOutcome, Transport};
 pub use extra::Extra;
 pub use field::{DerivedField, DnsField, FieldId, FieldSlot, FieldValue, ProcessField, Record};

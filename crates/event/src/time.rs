@@ -181,18 +181,11 @@ fn epoch_fast(b: &[u8]) -> Option<Timestamp> {
 pub fn fraction_nanos(digits: &[u8]) -> Option<i64> {
     // 10^(9 - n) for n digits.
     const SCALE: [i64; 10] = [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-    if !(1..=9).contains(&digits.len()) {
+    if digits.len() > 9 {
         return None;
     }
-    let mut nanos = 0i64;
-    for &c in digits {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        nanos = nanos * 10 + i64::from(d);
-    }
-    Some(nanos * SCALE[digits.len()])
+    // At most 9 digits: below 10^9, so the cast is exact.
+    Some(crate::decimal(digits)? as i64 * SCALE[digits.len()])
 }
 
 /// Nanoseconds from ASCII digits (the caller checked them): the first nine count.

@@ -208,15 +208,8 @@ fn stamped<'a>(s: &'a str, ctx: &mut TimeCtx, h: &mut Header<'a>) -> Result<(), 
 
 /// Three ASCII digits.
 fn three_digits(d: &[u8]) -> Option<u32> {
-    let mut v = 0;
-    for &c in d.get(..3)? {
-        let x = c.wrapping_sub(b'0');
-        if x > 9 {
-            return None;
-        }
-        v = v * 10 + u32::from(x);
-    }
-    Some(v)
+    // Three digits are below 1000: the cast is exact.
+    event::decimal(d.get(..3)?).map(|v| v as u32)
 }
 
 /// The print-time stamp read the long way.

@@ -230,18 +230,10 @@ fn from_bytes(d: &mut DnsEvent, st: &mut State, seconds: &Seconds, col: Col, raw
 /// 1 to 5 plain digits as a `u16` (ports, classes), in one pass (digit test and value together);
 /// `None` for anything else, which `str::parse` may still read.
 pub(super) fn digits_u16(b: &[u8]) -> Option<u16> {
-    if !(1..=5).contains(&b.len()) {
+    if b.len() > 5 {
         return None;
     }
-    let mut n = 0u32;
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        n = n * 10 + u32::from(d);
-    }
-    u16::try_from(n).ok()
+    u16::try_from(event::decimal(b)?).ok()
 }
 
 /// The whole seconds of the last epoch `ts` read (`1795737600` of `1795737600.009002`) and their
