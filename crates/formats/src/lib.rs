@@ -14,6 +14,7 @@ mod ipaddr;
 pub mod json;
 mod jsonstream;
 mod jsonwalk;
+mod lines;
 mod localtime;
 pub mod pcap;
 mod reader;
@@ -28,6 +29,7 @@ pub mod wire;
 mod zeek;
 
 pub use error::{InputError, Location, RecordError, Reject, Rejects};
+pub use lines::LineReader;
 pub use localtime::LocalZone;
-pub use reader::{dns_slot, dns_slot_but_extra, process_slot, EventReader, LineReader, ReadOptions, Source};
+pub use reader::{dns_slot, dns_slot_but_extra, process_slot, EventReader, ReadOptions, Source};
 pub use registry::{by_name, open_reader, sniff, FormatSpec, FORMATS};
