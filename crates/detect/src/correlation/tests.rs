@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod sliding;
+
 const S: i64 = 1_000_000_000;
 const M: i64 = 60 * S;
 
