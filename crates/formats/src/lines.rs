@@ -137,7 +137,7 @@ impl LineReader {
                     return Ok(true);
                 }
                 self.ready = self.len;
-                self.checked = std::str::from_utf8(&self.buf[..self.ready]).is_ok();
+                self.checked = utf8(&self.buf[..self.ready]);
                 return Ok(self.len > 0);
             }
             self.len += n;
@@ -154,7 +154,7 @@ impl LineReader {
             match memchr::memrchr(b'\n', &self.buf[scan..self.len]) {
                 Some(i) => {
                     self.ready = scan + i + 1;
-                    self.checked = std::str::from_utf8(&self.buf[..self.ready]).is_ok();
+                    self.checked = utf8(&self.buf[..self.ready]);
                     return Ok(true);
                 }
                 None if self.dropped => return Ok(true),
@@ -163,6 +163,11 @@ impl LineReader {
             }
         }
     }
+}
+
+/// Whether `b` is UTF-8; ASCII (a log's usual text) is recognised by the faster check first.
+fn utf8(b: &[u8]) -> bool {
+    b.is_ascii() || std::str::from_utf8(b).is_ok()
 }
 
 #[cfg(test)]
