@@ -97,9 +97,16 @@ run() {
     use_source "$EXT" "$addr"
     sleep "${GAP:-4}"
     start=$(now)
-    st=0
-    sh -c "echo $auid > /proc/self/loginuid && cd '$W' && exec ip netns exec $EXT timeout 90 \"\$@\"" sh "$@" \
-        > "$L/tools/$label.out" 2>&1 < /dev/null || st=$?
+    for try in 1 2; do
+        st=0
+        sh -c "echo $auid > /proc/self/loginuid && cd '$W' && exec ip netns exec $EXT timeout 90 \"\$@\"" sh "$@" \
+            > "$L/tools/$label.out" 2>&1 < /dev/null || st=$?
+        # A tool killed by a signal (dnsenum's Perl threads die of SIGSEGV now and then, before its
+        # reverse sweep) runs once more, from the same address and inside the same recorded window.
+        [ "$st" -gt 128 ] && [ "$try" = 1 ] || break
+        echo "lab: $label died of signal $((st - 128)) (exit $st); running it once more"
+        mv "$L/tools/$label.out" "$L/tools/$label.out.1"
+    done
     end=$(now)
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$addr" "$auid" "$start" "$end" "$st" >> "$L/runs.tsv"
     echo "lab: $label from $addr: exit $st ($start .. $end)"
