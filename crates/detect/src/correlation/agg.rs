@@ -271,8 +271,13 @@ impl Aggregator {
 
     fn finish_group(&mut self, i: usize, out: &mut Vec<Firing>) {
         if let Some(g) = self.groups[i].as_mut() {
-            release(g, i64::MAX, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
-            g.win.close(&self.spec, &self.cfg, &g.key, &mut self.stats, out);
+            // Most groups of a flood of sources are finished holding one buffered observation and
+            // nothing else: applying it to a window that is then decided is work with no outcome.
+            let earliest = g.pending.front().map_or(i64::MAX, |p| p.time);
+            if g.win.could_report(&self.spec, &self.cfg, g.pending.len(), earliest) {
+                release(g, i64::MAX, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
+                g.win.close(&self.spec, &self.cfg, &g.key, &mut self.stats, out);
+            }
         }
         self.remove(i);
     }

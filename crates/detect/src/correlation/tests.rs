@@ -210,6 +210,37 @@ fn flood_of_groups_is_bounded_and_evictions_counted() {
     assert!(st.groups_evicted >= 990_000);
 }
 
+/// Evicted groups still holding buffered observations: those observations are applied, and
+/// fire, whenever some window they open could report (the evicted ones here are `a`, then `b`).
+#[test]
+fn evicted_groups_apply_what_they_buffered_when_it_could_fire() {
+    for (ops, want) in [
+        (vec![(Op::Gt, 30)], vec![("a", 31)]),
+        (vec![(Op::Gt, 2)], vec![("a", 3), ("c", 3)]),
+        (vec![(Op::Gt, 0)], vec![("a", 1), ("b", 1), ("c", 1)]),
+        (vec![(Op::Lt, 5)], vec![("b", 1), ("c", 3)]),
+    ] {
+        // A lateness of an hour keeps every observation buffered until its group is finished.
+        let mut c = cfg(WindowMode::Tumbling, 3600 * S);
+        c.max_groups = 1;
+        let mut a = Aggregator::new(spec(vec![member(CorrelationType::EventCount, &ops)], 1), c);
+        let mut evs = burst(0, 31, "a", "x");
+        evs.extend(burst(40 * S, 1, "b", "x"));
+        evs.extend(burst(50 * S, 3, "c", "x"));
+        let got: Vec<(String, u64)> = run(&mut a, &evs).iter().map(|f| (f.group[0].clone(), f.count)).collect();
+        let want: Vec<(String, u64)> = want.iter().map(|&(g, n)| (g.to_string(), n)).collect();
+        assert_eq!(got, want, "{ops:?}");
+        assert_eq!(a.stats().groups_evicted, 2);
+    }
+    // Three buffered observations a bucket apart open three windows of one: "exactly one" holds in
+    // each though it fails for three; only monotone conditions are bounded by the total.
+    let c = AggConfig { max_groups: 1, ..cfg(WindowMode::Tumbling, 3600 * S) };
+    let mut a = Aggregator::new(spec(vec![member(CorrelationType::EventCount, &[(Op::Eq, 1)])], 1), c);
+    let evs = [(0, "c", "x", 0), (10 * M, "c", "x", 0), (20 * M, "c", "x", 0), (20 * M, "d", "x", 0)];
+    let got: Vec<(String, u64)> = run(&mut a, &evs).iter().map(|f| (f.group[0].clone(), f.count)).collect();
+    assert_eq!(got, [("c".to_string(), 1), ("c".to_string(), 1), ("c".to_string(), 1), ("d".to_string(), 1)]);
+}
+
 #[test]
 fn stale_groups_expire_as_time_advances() {
     let mut c = cfg(WindowMode::Sliding, 0);

@@ -252,6 +252,25 @@ impl Win {
         (self.active && self.fired).then(|| self.first.saturating_add(spec.span))
     }
 
+    /// Whether applying `n` observations (the earliest at `earliest`) and then closing the window
+    /// could report or count anything. Not when no window is open (nothing counted, nothing to
+    /// decide at its close), every condition is monotone and fails at `n` (no window those
+    /// observations open can count more than `n` events, values or rules), none of them would be
+    /// absorbed by a window that already fired, and `n` stays within the caps (nothing would be
+    /// dropped or coarsened, and counted as such).
+    pub fn could_report(&self, spec: &AggSpec, cfg: &AggConfig, n: usize, earliest: i64) -> bool {
+        if self.active || !spec.monotone() || earliest < self.closed_until || n > cfg.max_values_per_group {
+            return true;
+        }
+        spec.members.iter().any(|m| {
+            let most = match m.kind {
+                CorrelationType::EventCount | CorrelationType::ValueCount => n,
+                CorrelationType::Temporal | CorrelationType::TemporalOrdered => n.min(spec.n_rules),
+            };
+            m.condition.holds(most as u64)
+        })
+    }
+
     /// Applies one in-order observation; a firing, if any, is pushed to `out`.
     pub fn add(
         &mut self,
