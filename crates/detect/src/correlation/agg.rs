@@ -32,12 +32,21 @@ use std::hash::BuildHasher;
 struct Group {
     key: Key,
     hash: u64,
-    max_seen: i64,
-    /// Observation number of the group's latest observation (recency, for sweeps and eviction).
-    touched: u64,
     pending: VecDeque<Pending>,
     win: Win,
 }
+
+/// What sweeps and evictions read of every group, kept apart from the groups in one dense array:
+/// a pass over 16 bytes per group instead of a cache line or more of each.
+#[derive(Clone, Copy)]
+struct Age {
+    /// The latest event time the group has seen.
+    max_seen: i64,
+    /// Observation number of the group's latest observation (recency); [`FREE`]: no group.
+    touched: u64,
+}
+
+const FREE: u64 = u64::MAX;
 
 /// Finished groups kept for reuse per aggregation.
 const SPARE_GROUPS: usize = 1024;
@@ -49,6 +58,8 @@ pub struct Aggregator {
     hasher: DefaultHashBuilder,
     table: HashTable<u32>,
     groups: Vec<Option<Group>>,
+    /// Per entry of `groups`.
+    ages: Vec<Age>,
     free: Vec<u32>,
     pool: Vec<Pending>,
     /// Finished groups kept for reuse, allocations and all (a flood of short-lived groups would
@@ -67,6 +78,7 @@ impl Aggregator {
             hasher: DefaultHashBuilder::default(),
             table: HashTable::new(),
             groups: Vec::new(),
+            ages: Vec::new(),
             free: Vec::new(),
             pool: Vec::new(),
             spare: Vec::new(),
@@ -101,13 +113,15 @@ impl Aggregator {
         let mut p = self.pool.pop().unwrap_or_default();
         self.fill(&mut p, obs);
         let Some(g) = self.groups[idx].as_mut() else { return };
-        g.touched = self.stats.observations;
-        if t < g.max_seen.saturating_sub(lateness) {
+        let age = &mut self.ages[idx];
+        age.touched = self.stats.observations;
+        if t < age.max_seen.saturating_sub(lateness) {
             self.stats.late_dropped += 1;
             self.pool.push(p);
             return;
         }
-        g.max_seen = g.max_seen.max(t);
+        age.max_seen = age.max_seen.max(t);
+        let max_seen = age.max_seen;
         if lateness <= 0 {
             g.win.add(&self.spec, &self.cfg, &p, &g.key, &mut self.stats, out);
             self.pool.push(p);
@@ -118,7 +132,7 @@ impl Aggregator {
                 g.pending.reserve_exact(1);
             }
             g.pending.insert(pos, p);
-            let wm = g.max_seen.saturating_sub(lateness);
+            let wm = max_seen.saturating_sub(lateness);
             release(g, wm, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
         }
         self.since_sweep += 1;
@@ -133,9 +147,10 @@ impl Aggregator {
     /// older than `t - lateness` is late. Costs one pass over the live groups.
     pub fn advance(&mut self, t: i64, out: &mut Vec<Firing>) {
         self.newest = self.newest.max(t);
-        for g in self.groups.iter_mut().flatten() {
-            if t > g.max_seen {
-                g.max_seen = t;
+        for (g, age) in self.groups.iter_mut().zip(&mut self.ages) {
+            let Some(g) = g else { continue };
+            if t > age.max_seen {
+                age.max_seen = t;
                 let wm = t.saturating_sub(self.cfg.lateness);
                 release(g, wm, &self.spec, &self.cfg, &mut self.stats, &mut self.pool, out);
             }
@@ -208,26 +223,22 @@ impl Aggregator {
         let g = match self.spare.pop() {
             Some(mut g) => {
                 g.key.set(key);
-                (g.hash, g.max_seen, g.touched) = (hash, t, self.stats.observations);
+                g.hash = hash;
                 g.win.renew();
                 g
             }
-            None => Group {
-                key: Key::new(key),
-                hash,
-                max_seen: t,
-                touched: self.stats.observations,
-                pending: VecDeque::new(),
-                win: Win::new(&self.spec),
-            },
+            None => Group { key: Key::new(key), hash, pending: VecDeque::new(), win: Win::new(&self.spec) },
         };
+        let age = Age { max_seen: t, touched: self.stats.observations };
         let idx = match self.free.pop() {
             Some(i) => {
                 self.groups[i as usize] = Some(g);
+                self.ages[i as usize] = age;
                 i as usize
             }
             None => {
                 self.groups.push(Some(g));
+                self.ages.push(age);
                 self.groups.len() - 1
             }
         };
@@ -246,8 +257,9 @@ impl Aggregator {
         let horizon = self.newest.saturating_sub(self.spec.span).saturating_sub(self.cfg.lateness);
         let idle = (self.cfg.max_groups as u64 / 4).clamp(1, 4096);
         let now = self.stats.observations;
-        for i in 0..self.groups.len() {
-            if self.groups[i].as_ref().is_some_and(|g| g.max_seen < horizon && now - g.touched >= idle) {
+        for i in 0..self.ages.len() {
+            let a = self.ages[i];
+            if a.touched != FREE && a.max_seen < horizon && now - a.touched >= idle {
                 self.finish_group(i, out);
                 self.stats.groups_expired += 1;
             }
@@ -257,8 +269,13 @@ impl Aggregator {
     /// Evicts the least recently updated eighth of the groups. Their windows are decided first,
     /// so a window whose condition already held is still reported.
     fn evict(&mut self, out: &mut Vec<Firing>) {
-        let mut ages: Vec<(u64, u32)> =
-            self.groups.iter().enumerate().filter_map(|(i, g)| g.as_ref().map(|g| (g.touched, i as u32))).collect();
+        let mut ages: Vec<(u64, u32)> = self
+            .ages
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.touched != FREE)
+            .map(|(i, a)| (a.touched, i as u32))
+            .collect();
         let k = (ages.len() / 8).max(1);
         if k < ages.len() {
             ages.select_nth_unstable(k - 1);
@@ -288,6 +305,7 @@ impl Aggregator {
                 e.remove();
             }
             self.pool.extend(g.pending.drain(..).take(64));
+            self.ages[i].touched = FREE;
             self.free.push(i as u32);
             if self.spare.len() < self.spare_cap() {
                 g.pending.clear();
